@@ -1,0 +1,5 @@
+import sys
+
+from nearzero.cli import main
+
+sys.exit(main())

@@ -1,0 +1,145 @@
+"""Who may see and change which part of the organisation tree.
+
+Every selector and view asks these functions; nothing else decides scope. Anything outside
+a user's subtree is treated as absent (the caller answers 404, never 403), so a URL does not
+even reveal that a community exists elsewhere.
+
+Rules (docs/architecture.md, "Roles"):
+
+- officer on a region: reads every community below that region; creates and edits
+  communities and their sites there, and sub-regions below the region;
+- community admin: reads and edits the community and all of its sites;
+- site staff: reads the community and its sites (public places), edits only the site
+  it is assigned to and that site's child sites;
+- resident: reads only their own resident pages.
+- superusers may do everything.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from nearzero.sites.models import Community, Region, Site
+
+from .models import STAFF_ROLES, Role, RoleAssignment
+
+_CACHE_ATTR = "_nearzero_roles"
+
+
+def roles_of(user) -> list[RoleAssignment]:
+    """The user's role assignments, fetched once per user object (i.e. per request)."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            RoleAssignment.objects.filter(user=user).select_related(
+                "region", "community", "site", "household"
+            )
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_roles(user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def is_staff_member(user) -> bool:
+    """True for superusers and anyone holding a staff role somewhere."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or any(r.role in STAFF_ROLES for r in roles_of(user))
+
+
+def _officer_regions(user) -> list[Region]:
+    return [r.region for r in roles_of(user) if r.role == Role.OFFICER]
+
+
+def regions_for(user) -> QuerySet[Region]:
+    """Regions a user may read: officers' subtrees, and the ancestors of their communities."""
+    if user.is_authenticated and user.is_superuser:
+        return Region.objects.all()
+    if not is_staff_member(user):
+        return Region.objects.none()
+    condition = Q(pk__in=[])
+    for region in _officer_regions(user):
+        condition |= Q(path__startswith=region.path)
+    ancestor_ids: set[int] = set()
+    for community in communities_for(user).select_related("region"):
+        ancestor_ids.update(int(x) for x in community.region.path.split("/") if x)
+    condition |= Q(pk__in=ancestor_ids)
+    return Region.objects.filter(condition)
+
+
+def manageable_regions(user) -> QuerySet[Region]:
+    """Regions whose communities and sub-regions a user may create and edit."""
+    if user.is_authenticated and user.is_superuser:
+        return Region.objects.all()
+    condition = Q(pk__in=[])
+    for region in _officer_regions(user):
+        condition |= Q(path__startswith=region.path)
+    return Region.objects.filter(condition)
+
+
+def communities_for(user) -> QuerySet[Community]:
+    """Communities a staff user may read (residents read none of the staff pages)."""
+    if not user.is_authenticated:
+        return Community.objects.none()
+    if user.is_superuser:
+        return Community.objects.all()
+    condition = Q(pk__in=[])
+    for assignment in roles_of(user):
+        if assignment.role == Role.OFFICER:
+            condition |= Q(region__path__startswith=assignment.region.path)
+        elif assignment.role == Role.COMMUNITY_ADMIN:
+            condition |= Q(pk=assignment.community_id)
+        elif assignment.role == Role.SITE_STAFF:
+            condition |= Q(pk=assignment.site.community_id)
+    return Community.objects.filter(condition)
+
+
+def manageable_communities(user) -> QuerySet[Community]:
+    """Communities whose details and sites a user may edit."""
+    if not user.is_authenticated:
+        return Community.objects.none()
+    if user.is_superuser:
+        return Community.objects.all()
+    condition = Q(pk__in=[])
+    for assignment in roles_of(user):
+        if assignment.role == Role.OFFICER:
+            condition |= Q(region__path__startswith=assignment.region.path)
+        elif assignment.role == Role.COMMUNITY_ADMIN:
+            condition |= Q(pk=assignment.community_id)
+    return Community.objects.filter(condition)
+
+
+def sites_for(user) -> QuerySet[Site]:
+    return Site.objects.filter(community__in=communities_for(user))
+
+
+def editable_sites_for(user) -> QuerySet[Site]:
+    """Sites a user may edit: all sites of manageable communities, plus staff's own sites
+    and their direct child sites."""
+    condition = Q(community__in=manageable_communities(user))
+    own = [r.site_id for r in roles_of(user) if r.role == Role.SITE_STAFF]
+    if own:
+        condition |= Q(pk__in=own) | Q(parent_id__in=own)
+    return Site.objects.filter(condition)
+
+
+def resident_assignment(user) -> RoleAssignment | None:
+    for assignment in roles_of(user):
+        if assignment.role == Role.RESIDENT:
+            return assignment
+    return None
+
+
+def get_or_404(queryset: QuerySet, **lookup):
+    """``queryset.get(**lookup)`` or :class:`~django.http.Http404` — for scoped lookups."""
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None

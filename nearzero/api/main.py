@@ -1,0 +1,52 @@
+"""The REST API at /api/ (OpenAPI at /api/openapi.json, docs at /api/docs).
+
+Authentication: the browser session (with CSRF for writes). Errors share one shape:
+``{"code": "...", "detail": "..."}``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from nearzero import __version__
+from nearzero.accounts.scope import is_staff_member
+from nearzero.core.errors import DomainError
+from nearzero.sites.api import router as sites_router
+
+
+def staff_session(request):
+    """Session auth limited to staff: residents and strangers get 401/404 like a missing API."""
+    user = django_auth(request)
+    if user and is_staff_member(user):
+        return user
+    return None
+
+
+api = NinjaAPI(
+    title="nearzero API",
+    version=__version__,
+    urls_namespace="api",
+    auth=staff_session,
+)
+api.add_router("/", sites_router)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"code": "not_found", "detail": "Not found."}, status=404)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    body = {"code": exc.code, "detail": exc.message, "field": exc.field}
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    body = {"code": "invalid", "detail": detail}
+    return api.create_response(request, body, status=400)

@@ -1,0 +1,37 @@
+"""Load the demo communities. Each capability adds its part in :func:`load_demo`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from nearzero.accounts import demo as accounts_demo
+from nearzero.sites import demo as sites_demo
+from nearzero.sites.models import Community
+
+DEMO_SLUGS = ("dongping", "qiyang")
+DEMO_LOGINS = accounts_demo.DEMO_LOGINS
+DEMO_PASSWORD = accounts_demo.DEMO_PASSWORD
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    loaded: bool  # False: the demo was already there and nothing was written
+    seconds: float
+
+
+def demo_loaded() -> bool:
+    return Community.objects.filter(slug__in=DEMO_SLUGS).exists()
+
+
+def load_demo() -> DemoResult:
+    """Load every capability's demo data in one transaction; a no-op if already there."""
+    start = time.perf_counter()
+    if demo_loaded():
+        return DemoResult(False, time.perf_counter() - start)
+    with transaction.atomic():
+        tree = sites_demo.load()
+        accounts_demo.load(tree)
+    return DemoResult(True, time.perf_counter() - start)

@@ -1,0 +1,1 @@
+"""Test harness helpers shipped with the package so every app's tests can share them."""
