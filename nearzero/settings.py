@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves its bundled Swagger UI at /api/docs (no CDN)
     "nearzero.web",
     "nearzero.accounts",
     "nearzero.sites",
@@ -150,6 +151,7 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # WhiteNoise serves straight from the package's static folders: no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

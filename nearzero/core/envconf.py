@@ -55,7 +55,7 @@ def env_int(
     except ValueError:
         raise ConfigError(f"{name}={value!r} is not an integer") from None
     if minimum is not None and number < minimum:
-        raise ConfigError(f"{name}={number} is below the minimum {minimum}")
+        raise ConfigError(f"{name}={value!r} is below the minimum {minimum}")
     return number
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from nearzero.accounts import scope
 
@@ -104,7 +104,7 @@ def create_site(request, slug: str, payload: SiteIn):
         parent_id is not None
     ) else None
     site = services.create_site(actor=request.user, community=community, parent=parent, **data)
-    return 201, site
+    return Status(201, site)
 
 
 @router.get("/sites/{site_id}", response=SiteOut)
