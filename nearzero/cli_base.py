@@ -23,7 +23,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     demo.set_defaults(handler=cmd_demo)
 
     serve = subparsers.add_parser(
-        "serve", parents=[common], help="serve the web app and API (waitress)",
+        "serve",
+        parents=[common],
+        help="serve the web app and API (waitress)",
         description="Serve nearzero with the waitress WSGI server. Applies pending "
         "migrations first unless --no-migrate is given.",
     )
@@ -32,7 +34,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     serve.set_defaults(handler=cmd_serve)
 
     check = subparsers.add_parser(
-        "check", parents=[common], help="check configuration, database, data folder, migrations",
+        "check",
+        parents=[common],
+        help="check configuration, database, data folder, migrations",
         description="Check that nearzero can run: configuration, data folder, database, "
         "migrations, static files and translations. Exit 0 when all pass, 1 otherwise.",
     )
@@ -40,7 +44,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     check.set_defaults(handler=cmd_check)
 
     manage = subparsers.add_parser(
-        "manage", parents=[common], help="run a Django management command",
+        "manage",
+        parents=[common],
+        help="run a Django management command",
         description="Run any Django management command, e.g. `nearzero manage createsuperuser`.",
     )
     manage.add_argument("args", nargs=argparse.REMAINDER, help="the command and its arguments")
@@ -105,10 +111,19 @@ def _serve(args: argparse.Namespace) -> int:
 
     from nearzero.wsgi import application
 
-    print(f"\nServing nearzero on http://{args.host}:{args.port}/ "
-          f"(data folder {settings.DATA_DIR}; Ctrl+C stops)", flush=True)
-    serve(application, host=args.host, port=args.port, threads=args.threads,
-          ident="nearzero", _quiet=True)
+    print(
+        f"\nServing nearzero on http://{args.host}:{args.port}/ "
+        f"(data folder {settings.DATA_DIR}; Ctrl+C stops)",
+        flush=True,
+    )
+    serve(
+        application,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="nearzero",
+        _quiet=True,
+    )
     return 0
 
 
@@ -133,9 +148,12 @@ def run_checks() -> list[dict[str, Any]]:
     def add(name: str, ok: bool, detail: str) -> None:
         results.append({"name": name, "ok": ok, "detail": detail})
 
-    add("configuration", True,
+    add(
+        "configuration",
+        True,
         f"profile={settings.PROFILE} debug={settings.DEBUG} time_zone={settings.TIME_ZONE} "
-        f"language={settings.LANGUAGE_CODE}")
+        f"language={settings.LANGUAGE_CODE}",
+    )
 
     data_dir = settings.DATA_DIR
     free_gib = shutil.disk_usage(data_dir).free / 2**30
@@ -151,7 +169,7 @@ def run_checks() -> list[dict[str, Any]]:
             ok = mode.lower() == "wal"
             detail += f" (journal_mode={mode})"
         add("database", ok, detail)
-    except Exception as exc:  # noqa: BLE001 - any driver error is a failed check
+    except Exception as exc:
         add("database", False, f"cannot connect: {exc}")
         add("migrations", False, "database unreachable")
     else:
@@ -164,14 +182,24 @@ def run_checks() -> list[dict[str, Any]]:
 
     from django.contrib.staticfiles import finders
 
-    missing = [p for p in ("vendor/leaflet/leaflet.js", "vendor/echarts/echarts.min.js",
-                           "vendor/htmx/htmx.min.js", "nearzero/app.css")
-               if not finders.find(p)]
+    missing = [
+        p
+        for p in (
+            "vendor/leaflet/leaflet.js",
+            "vendor/echarts/echarts.min.js",
+            "vendor/htmx/htmx.min.js",
+            "nearzero/app.css",
+        )
+        if not finders.find(p)
+    ]
     add("static_files", not missing, "missing: " + ", ".join(missing) if missing else "vendored")
 
     mo = [path / "zh_Hans" / "LC_MESSAGES" / "django.mo" for path in settings.LOCALE_PATHS]
-    add("translations", all(p.exists() for p in mo), "zh_Hans compiled" if all(
-        p.exists() for p in mo) else "zh_Hans catalogue not compiled")
+    add(
+        "translations",
+        all(p.exists() for p in mo),
+        "zh_Hans compiled" if all(p.exists() for p in mo) else "zh_Hans catalogue not compiled",
+    )
     return results
 
 
@@ -179,8 +207,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     setup_django(getattr(args, "data_dir", None))
     results = run_checks()
     ok = all(r["ok"] for r in results)
-    human = "\n".join(f"{'OK  ' if r['ok'] else 'FAIL'}  {r['name']:<14} {r['detail']}"
-                      for r in results)
+    human = "\n".join(
+        f"{'OK  ' if r['ok'] else 'FAIL'}  {r['name']:<14} {r['detail']}" for r in results
+    )
     human += "\n" + ("nearzero check: OK" if ok else "nearzero check: FAILED")
     emit({"ok": ok, "checks": results}, args.format, human)
     sys.stdout.flush()

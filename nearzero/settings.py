@@ -65,9 +65,9 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if _db["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured(
-            "DATABASE_URL must be a postgres:// URL; leave it unset for the embedded SQLite database"
+            "DATABASE_URL must be a postgres:// URL; "
+            "leave it unset for the embedded SQLite database"
         )
-    _db["TEST"] = {"NAME": env_str("NEARZERO_TEST_DATABASE_NAME", "") or None}
 else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",

@@ -21,16 +21,26 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "nearzero" / "locale"
 LANGUAGES = ("zh_Hans", "en")
 MAKEMESSAGES = [
-    "makemessages", "--no-obsolete", "--add-location=file", "--ignore=.venv/*",
-    "--ignore=tests/*", "--ignore=benchmarks/*", "--ignore=static/vendor/*",
+    "makemessages",
+    "--no-obsolete",
+    "--add-location=file",
+    "--ignore=.venv/*",
+    "--ignore=tests/*",
+    "--ignore=benchmarks/*",
+    "--ignore=static/vendor/*",
 ] + [f"--locale={lang}" for lang in LANGUAGES]
 _VOLATILE = re.compile(r'^"POT-Creation-Date: .*\\n"$', re.MULTILINE)
 
 
 def _manage(*args: str) -> None:
     env = dict(os.environ, NEARZERO_DATA_DIR=tempfile.mkdtemp(prefix="nearzero-msg-"))
-    subprocess.run([sys.executable, "-m", "nearzero", "manage", *args], cwd=ROOT / "nearzero",
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "nearzero", "manage", *args],
+        cwd=ROOT / "nearzero",
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def _po_files() -> dict[Path, str]:
@@ -72,8 +82,9 @@ def check() -> int:
             fresh = Path(tmp) / "fresh.mo"
             subprocess.run(["msgfmt", "--check-format", "-o", str(fresh), str(po)], check=True)
             if not mo.exists() or _catalog(mo) != _catalog(fresh):
-                problems.append(f"{mo.relative_to(ROOT)} is not compiled from its .po: run "
-                                "`make messages`")
+                problems.append(
+                    f"{mo.relative_to(ROOT)} is not compiled from its .po: run `make messages`"
+                )
     for problem in problems:
         print(problem)
     if not problems:

@@ -82,7 +82,10 @@ def _url_names() -> set[str]:
         for pattern in patterns:
             if hasattr(pattern, "url_patterns"):
                 ns = pattern.namespace
-                walk(pattern.url_patterns, f"{namespace}:{ns}" if namespace and ns else ns or namespace)
+                walk(
+                    pattern.url_patterns,
+                    f"{namespace}:{ns}" if namespace and ns else ns or namespace,
+                )
             elif pattern.name:
                 names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
 
@@ -118,8 +121,12 @@ def test_access(name, persona, client_for, dongping, other_station):
 
     method, key, expected, *body = MATRIX[name]
     chongming = Region.objects.get(name_en="Chongming District")
-    url = reverse(name, kwargs=_kwargs(name, key, dongping=dongping, other_station=other_station,
-                                       chongming=chongming))
+    url = reverse(
+        name,
+        kwargs=_kwargs(
+            name, key, dongping=dongping, other_station=other_station, chongming=chongming
+        ),
+    )
     client = client_for(persona)
     if method == "GET":
         response = client.get(url)

@@ -40,14 +40,19 @@ def test_model_refuses_update_and_delete(dongping):
 
 @pytest.mark.parametrize(
     "sql",
-    ["UPDATE audit_auditentry SET action = 'x.y' WHERE id = %s",
-     "DELETE FROM audit_auditentry WHERE id = %s"],
+    [
+        "UPDATE audit_auditentry SET action = 'x.y' WHERE id = %s",
+        "DELETE FROM audit_auditentry WHERE id = %s",
+    ],
 )
 def test_database_refuses_update_and_delete(sql, dongping):
     entry = record("tests.thing.done", community=dongping, object_type="tests.thing")
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [entry.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [entry.pk])
     entry.refresh_from_db()
     assert entry.action == "tests.thing.done"
 

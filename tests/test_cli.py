@@ -61,8 +61,12 @@ def test_check_reports_ok(demo_dir):
     assert "nearzero check: OK" in result.stdout
     data = json.loads(nearzero("check", "--format", "json", data_dir=demo_dir).stdout)
     assert data["ok"] is True
-    assert {c["name"] for c in data["checks"]} >= {"configuration", "database", "data_folder",
-                                                   "migrations"}
+    assert {c["name"] for c in data["checks"]} >= {
+        "configuration",
+        "database",
+        "data_folder",
+        "migrations",
+    }
 
 
 def test_check_fails_on_an_unmigrated_folder(tmp_path):
@@ -82,9 +86,20 @@ def test_serve_answers_the_login_page(demo_dir):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NEARZERO_DATA_DIR")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "nearzero", "serve", "--port", str(port), "--data-dir",
-         str(demo_dir)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "nearzero",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(demo_dir),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         body = ""
@@ -97,8 +112,9 @@ def test_serve_answers_the_login_page(demo_dir):
             except OSError:
                 time.sleep(0.2)
         assert 'name="password"' in body
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/vendor/leaflet/leaflet.js",
-                                    timeout=2) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/vendor/leaflet/leaflet.js", timeout=2
+        ) as r:
             assert r.status == 200
     finally:
         server.terminate()
@@ -130,8 +146,7 @@ def test_unwritable_data_folder_exits_2(tmp_path):
 
 
 def test_help_everywhere():
-    for args in [(), ("demo",), ("serve",), ("check",), ("sites",), ("sites", "list"),
-                 ("manage",)]:
+    for args in [(), ("demo",), ("serve",), ("check",), ("sites",), ("sites", "list"), ("manage",)]:
         result = nearzero(*args, "--help")
         assert result.returncode == 0 and "usage: nearzero" in result.stdout, args
 

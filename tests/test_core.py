@@ -67,7 +67,10 @@ def test_polygon_validation_accepts_and_measures():
         ({"type": "Point", "coordinates": [0, 0]}, "not_polygon"),
         ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}, "short_ring"),
         ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}, "open_ring"),
-        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 95], [0, 0]]]}, "lat_out_of_range"),
+        (
+            {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 95], [0, 0]]]},
+            "lat_out_of_range",
+        ),
         ({"type": "Polygon", "coordinates": []}, "empty"),
         ("not a dict", "not_geojson"),
     ],

@@ -13,9 +13,7 @@ PROBE = "import django; django.setup(); from django.conf import settings; print(
 
 def _run(env_overrides: dict[str, str], tmp_path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG")}
-    env.update(
-        {"DJANGO_SETTINGS_MODULE": "nearzero.settings", "NEARZERO_DATA_DIR": str(tmp_path)}
-    )
+    env.update({"DJANGO_SETTINGS_MODULE": "nearzero.settings", "NEARZERO_DATA_DIR": str(tmp_path)})
     env.update(env_overrides)
     command = list(args) or [sys.executable, "-c", PROBE]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
@@ -47,8 +45,9 @@ def test_bad_value_stops_the_start_with_the_reason(env, message, tmp_path):
 
 
 def test_cli_reports_bad_configuration_with_exit_2(tmp_path):
-    result = _run({"NEARZERO_TIME_ZONE": "Nowhere"}, tmp_path, sys.executable, "-m", "nearzero",
-                  "check")
+    result = _run(
+        {"NEARZERO_TIME_ZONE": "Nowhere"}, tmp_path, sys.executable, "-m", "nearzero", "check"
+    )
     assert result.returncode == 2
     assert "configuration error: NEARZERO_TIME_ZONE='Nowhere'" in result.stderr
     assert "Traceback" not in result.stderr
@@ -60,6 +59,16 @@ def test_production_profile_passes_the_deploy_check(tmp_path):
         "SECRET_KEY": "x7!Kq2#pLm9@vR4$wT8^zY1&nB6*cD3(eF5)gH0_jA-sU+oI=" + "Qe",
         "ALLOWED_HOSTS": "nearzero.example.org",
     }
-    result = _run(env, tmp_path, sys.executable, "-m", "nearzero", "manage", "check", "--deploy",
-                  "--fail-level", "WARNING")
+    result = _run(
+        env,
+        tmp_path,
+        sys.executable,
+        "-m",
+        "nearzero",
+        "manage",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
     assert result.returncode == 0, result.stdout + result.stderr

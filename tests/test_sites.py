@@ -27,17 +27,21 @@ def test_demo_tree_has_the_seed_shapes(dongping, qiyang):
 def test_region_levels_must_nest(users):
     district = Region.objects.get(name_en="Chongming District")
     with pytest.raises(SitesError) as info:
-        services.create_region(actor=users["superuser"], name_zh="错", level="city", parent=district)
+        services.create_region(
+            actor=users["superuser"], name_zh="错", level="city", parent=district
+        )
     assert info.value.code == "bad_region_level"
-    town = services.create_region(actor=users["officer"], name_zh="港西镇", level="town",
-                                  parent=district)
+    town = services.create_region(
+        actor=users["officer"], name_zh="港西镇", level="town", parent=district
+    )
     assert town.path == f"{district.path}{town.pk}/"
 
 
 def test_boundary_must_be_a_closed_polygon(users, dongping):
     with pytest.raises(SitesError) as info:
         services.update_community(
-            dongping, actor=users["admin"],
+            dongping,
+            actor=users["admin"],
             boundary={"type": "Polygon", "coordinates": [[[121, 31], [122, 31], [122, 32]]]},
         )
     assert info.value.code == "boundary_short_ring" and info.value.field == "boundary"
@@ -57,9 +61,14 @@ def test_station_worker_edits_own_station_but_not_another(client_for, own_statio
     client = client_for("station")
     old_hours = own_station.opening_hours
     form = {
-        "name_zh": own_station.name_zh, "name_en": "Renamed", "kind": own_station.kind,
-        "parent": own_station.parent_id or "", "address": own_station.address,
-        "lat": own_station.lat, "lon": own_station.lon, "opening_hours": "Mo-Fr 08:00-18:00",
+        "name_zh": own_station.name_zh,
+        "name_en": "Renamed",
+        "kind": own_station.kind,
+        "parent": own_station.parent_id or "",
+        "address": own_station.address,
+        "lat": own_station.lat,
+        "lon": own_station.lon,
+        "opening_hours": "Mo-Fr 08:00-18:00",
         "is_active": "on",
     }
     response = client.post(f"/sites/{own_station.pk}/edit/", form)
@@ -71,17 +80,34 @@ def test_station_worker_edits_own_station_but_not_another(client_for, own_statio
     assert entry.changes["opening_hours"] == [old_hours, "Mo-Fr 08:00-18:00"]
 
     before = other_station.name_en
-    form.update(name_en="Hijacked", kind=other_station.kind, lat=other_station.lat,
-                lon=other_station.lon, parent=other_station.parent_id or "")
+    form.update(
+        name_en="Hijacked",
+        kind=other_station.kind,
+        lat=other_station.lat,
+        lon=other_station.lon,
+        parent=other_station.parent_id or "",
+    )
     assert client.post(f"/sites/{other_station.pk}/edit/", form).status_code == 404
     other_station.refresh_from_db()
     assert other_station.name_en == before
 
 
 def test_community_form_reports_bad_geojson_with_line_and_column(client_for, dongping):
-    data = {f: getattr(dongping, f) for f in ("name_zh", "name_en", "slug", "pilot_type",
-                                              "province", "grid_region", "population",
-                                              "households", "floor_area_m2", "time_zone")}
+    data = {
+        f: getattr(dongping, f)
+        for f in (
+            "name_zh",
+            "name_en",
+            "slug",
+            "pilot_type",
+            "province",
+            "grid_region",
+            "population",
+            "households",
+            "floor_area_m2",
+            "time_zone",
+        )
+    }
     data.update(region=dongping.region_id, boundary='{"type": "Polygon",\n "coordinates": [}')
     response = client_for("admin").post(f"/c/{dongping.slug}/edit/", data)
     assert response.status_code == 200
@@ -94,9 +120,16 @@ def test_officer_creates_a_community_in_their_district(client_for):
     town = Region.objects.get(name_en="Dongping Town")
     square = [[121.40, 31.60], [121.41, 31.60], [121.41, 31.61], [121.40, 31.61], [121.40, 31.60]]
     data = {
-        "name_zh": "新河社区", "name_en": "Xinhe", "slug": "xinhe", "region": town.pk,
-        "pilot_type": "new_urban", "province": "310000", "grid_region": "east",
-        "population": 1200, "households": 480, "floor_area_m2": "56000.5",
+        "name_zh": "新河社区",
+        "name_en": "Xinhe",
+        "slug": "xinhe",
+        "region": town.pk,
+        "pilot_type": "new_urban",
+        "province": "310000",
+        "grid_region": "east",
+        "population": 1200,
+        "households": 480,
+        "floor_area_m2": "56000.5",
         "time_zone": "Asia/Shanghai",
         "boundary": json.dumps({"type": "Polygon", "coordinates": [square]}),
     }
@@ -114,8 +147,9 @@ def test_officer_creates_a_community_in_their_district(client_for):
 
 def test_slug_must_be_unique(users, dongping):
     with pytest.raises(SitesError) as info:
-        services.update_community(Community.objects.get(slug="qiyang"), actor=users["superuser"],
-                                  slug=dongping.slug)
+        services.update_community(
+            Community.objects.get(slug="qiyang"), actor=users["superuser"], slug=dongping.slug
+        )
     assert info.value.code == "slug_taken"
 
 
@@ -127,8 +161,10 @@ def test_map_geojson_has_boundary_and_every_site(client_for, dongping):
     assert len(points) == Site.objects.filter(community=dongping).count() == 20
 
 
-@pytest.mark.parametrize("url", ["/c/dongping/", "/c/dongping/about/", "/c/dongping/map.geojson",
-                                 "/communities/", "/audit/"])
+@pytest.mark.parametrize(
+    "url",
+    ["/c/dongping/", "/c/dongping/about/", "/c/dongping/map.geojson", "/communities/", "/audit/"],
+)
 def test_pages_use_a_bounded_number_of_queries(url, client_for, django_assert_max_num_queries):
     client = client_for("officer")
     client.get(url)  # warm caches (content types, sessions)

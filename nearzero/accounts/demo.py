@@ -25,17 +25,26 @@ class DemoLogin:
 
 
 DEMO_LOGINS = (
-    DemoLogin("dongping_admin", "东平社区管理员", _("community admin"), Role.COMMUNITY_ADMIN,
-              "dongping"),
-    DemoLogin("dongping_station", "东平站工作人员", _("station worker"), Role.SITE_STAFF,
-              "dongping_station"),
-    DemoLogin("chongming_officer", "崇明区生态环境局", _("district officer"), Role.OFFICER,
-              "chongming"),
+    DemoLogin(
+        "dongping_admin", "东平社区管理员", _("community admin"), Role.COMMUNITY_ADMIN, "dongping"
+    ),
+    DemoLogin(
+        "dongping_station",
+        "东平站工作人员",
+        _("station worker"),
+        Role.SITE_STAFF,
+        "dongping_station",
+    ),
+    DemoLogin(
+        "chongming_officer", "崇明区生态环境局", _("district officer"), Role.OFFICER, "chongming"
+    ),
     DemoLogin("dongping_resident", "东平居民", _("resident"), Role.RESIDENT, "dongping_household"),
-    DemoLogin("qiyang_admin", "岐阳社区管理员", _("community admin"), Role.COMMUNITY_ADMIN,
-              "qiyang"),
-    DemoLogin("shuangliu_officer", "双流区生态环境局", _("district officer"), Role.OFFICER,
-              "shuangliu"),
+    DemoLogin(
+        "qiyang_admin", "岐阳社区管理员", _("community admin"), Role.COMMUNITY_ADMIN, "qiyang"
+    ),
+    DemoLogin(
+        "shuangliu_officer", "双流区生态环境局", _("district officer"), Role.OFFICER, "shuangliu"
+    ),
     DemoLogin("nearzero_admin", "nearzero admin", _("platform administrator"), "", ""),
 )
 

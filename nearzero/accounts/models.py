@@ -102,9 +102,9 @@ class RoleAssignment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.node}"
+
     @property
     def node(self):
         return self.region or self.site or self.community
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()} · {self.node}"

@@ -11,15 +11,18 @@ from . import selectors
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label=_("action"), required=False,
-                             help_text=_("a code or a prefix, e.g. sites.site"))
+    action = forms.CharField(
+        label=_("action"), required=False, help_text=_("a code or a prefix, e.g. sites.site")
+    )
     object_type = forms.CharField(label=_("object type"), required=False)
     actor = forms.CharField(label=_("actor"), required=False)
     community = forms.SlugField(label=_("community"), required=False)
-    since = forms.DateField(label=_("from"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("until"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @staff_required

@@ -37,7 +37,9 @@ def env_bool(name: str, default: bool, *, environ: Mapping[str, str] | None = No
         return True
     if lowered in _FALSE:
         return False
-    raise ConfigError(f"{name}={value!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off")
+    raise ConfigError(
+        f"{name}={value!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off"
+    )
 
 
 def env_int(
@@ -86,7 +88,9 @@ def env_time_zone(name: str, default: str, *, environ: Mapping[str, str] | None 
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{name}={value!r} is not an IANA time zone such as Asia/Shanghai") from None
+        raise ConfigError(
+            f"{name}={value!r} is not an IANA time zone such as Asia/Shanghai"
+        ) from None
     return value
 
 

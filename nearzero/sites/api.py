@@ -100,9 +100,11 @@ def create_site(request, slug: str, payload: SiteIn):
     community = scope.get_or_404(scope.manageable_communities(request.user), slug=slug)
     data = payload.dict()
     parent_id = data.pop("parent_id")
-    parent = scope.get_or_404(Site.objects.filter(community=community), pk=parent_id) if (
-        parent_id is not None
-    ) else None
+    parent = (
+        scope.get_or_404(Site.objects.filter(community=community), pk=parent_id)
+        if (parent_id is not None)
+        else None
+    )
     site = services.create_site(actor=request.user, community=community, parent=parent, **data)
     return Status(201, site)
 

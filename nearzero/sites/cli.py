@@ -11,7 +11,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     sites = subparsers.add_parser("sites", parents=[common], help="the organisation tree")
     sub = sites.add_subparsers(dest="sites_command", metavar="COMMAND", required=True)
     listing = sub.add_parser(
-        "list", parents=[common],
+        "list",
+        parents=[common],
         help="regions, communities and their sites",
         description="List regions, communities (slug and names) and their sites "
         "(kind and coordinates).",
@@ -33,11 +34,15 @@ def cmd_list(args: argparse.Namespace) -> int:
         indent = "  " * depth[region["id"]]
         lines.append(f"{indent}{region['name_zh']} ({region['name_en']}) [{region['level']}]")
     for community in data["communities"]:
-        lines.append(f"\n{community['slug']}: {community['name_zh']} / {community['name_en']} "
-                     f"— {len(community['sites'])} sites, population {community['population']}")
+        lines.append(
+            f"\n{community['slug']}: {community['name_zh']} / {community['name_en']} "
+            f"— {len(community['sites'])} sites, population {community['population']}"
+        )
         for site in community["sites"]:
-            lines.append(f"  {site['kind']:<8} {site['lat']:>10.5f} {site['lon']:>11.5f}  "
-                         f"{site['name_zh']} / {site['name_en']}")
+            lines.append(
+                f"  {site['kind']:<8} {site['lat']:>10.5f} {site['lon']:>11.5f}  "
+                f"{site['name_zh']} / {site['name_en']}"
+            )
     if not data["communities"]:
         lines.append("No communities yet. `nearzero demo --no-serve` loads the demo.")
     emit(data, args.format, "\n".join(lines))

@@ -17,9 +17,17 @@ def panel(community) -> Panel:
     sizes = summary.household_size_histogram
     return Panel(
         tiles=[
-            Tile("population", _("population"), number_format(community.population, force_grouping=True),
-                 _("persons")),
-            Tile("households", _("households"), number_format(community.households, force_grouping=True)),
+            Tile(
+                "population",
+                _("population"),
+                number_format(community.population, force_grouping=True),
+                _("persons"),
+            ),
+            Tile(
+                "households",
+                _("households"),
+                number_format(community.households, force_grouping=True),
+            ),
             Tile(
                 "residents_registered",
                 _("residents registered"),
@@ -27,8 +35,12 @@ def panel(community) -> Panel:
                 _("persons"),
                 note=_("in %(buildings)s buildings") % {"buildings": summary.buildings},
             ),
-            Tile("sites", _("service sites"), str(summary.sites_total),
-                 note=" · ".join(f"{label} {n}" for label, n in kinds)),
+            Tile(
+                "sites",
+                _("service sites"),
+                str(summary.sites_total),
+                note=" · ".join(f"{label} {n}" for label, n in kinds),
+            ),
         ],
         charts=[
             Chart(

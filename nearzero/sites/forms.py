@@ -46,8 +46,18 @@ class CommunityForm(forms.ModelForm):
     class Meta:
         model = Community
         fields = [
-            "name_zh", "name_en", "slug", "region", "pilot_type", "province", "grid_region",
-            "population", "households", "floor_area_m2", "time_zone", "boundary",
+            "name_zh",
+            "name_en",
+            "slug",
+            "region",
+            "pilot_type",
+            "province",
+            "grid_region",
+            "population",
+            "households",
+            "floor_area_m2",
+            "time_zone",
+            "boundary",
         ]
 
     def __init__(self, *args, regions=None, **kwargs):
@@ -63,7 +73,14 @@ class SiteForm(forms.ModelForm):
     class Meta:
         model = Site
         fields = [
-            "name_zh", "name_en", "kind", "parent", "address", "lat", "lon", "opening_hours",
+            "name_zh",
+            "name_en",
+            "kind",
+            "parent",
+            "address",
+            "lat",
+            "lon",
+            "opening_hours",
             "is_active",
         ]
         widgets = {

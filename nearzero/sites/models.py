@@ -26,6 +26,9 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         """The name in the active language, falling back to Chinese."""
@@ -33,9 +36,6 @@ class BilingualName(models.Model):
         if language.startswith("en") and self.name_en:
             return self.name_en
         return self.name_zh
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Region(BilingualName):
@@ -74,7 +74,10 @@ class Community(BilingualName):
     )
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     boundary = models.JSONField(
-        _("boundary (GeoJSON)"), null=True, blank=True, help_text=_("Polygon or MultiPolygon, WGS 84")
+        _("boundary (GeoJSON)"),
+        null=True,
+        blank=True,
+        help_text=_("Polygon or MultiPolygon, WGS 84"),
     )
     population = models.PositiveIntegerField(_("population (persons)"), default=0)
     households = models.PositiveIntegerField(_("households"), default=0)
@@ -83,9 +86,7 @@ class Community(BilingualName):
     )
     province = models.CharField(_("province"), max_length=6, choices=Province.choices)
     grid_region = models.CharField(_("grid region"), max_length=12, choices=GridRegion.choices)
-    pilot_type = models.CharField(
-        _("NDRC pilot type"), max_length=16, choices=PilotType.choices
-    )
+    pilot_type = models.CharField(_("NDRC pilot type"), max_length=16, choices=PilotType.choices)
     time_zone = models.CharField(
         _("time zone"), max_length=64, choices=_time_zone_choices, default=settings.TIME_ZONE
     )

@@ -68,8 +68,11 @@ def community_map(community: Community, sites: QuerySet[Site]) -> dict[str, Any]
     if community.boundary:
         geometry = community.boundary.get("geometry", community.boundary)
         features.append(
-            {"type": "Feature", "geometry": geometry,
-             "properties": {"role": "boundary", "name": community.name}}
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {"role": "boundary", "name": community.name},
+            }
         )
     features.extend(site_feature(site) for site in sites)
     return {"type": "FeatureCollection", "features": features}

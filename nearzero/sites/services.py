@@ -93,16 +93,27 @@ def _check_site(site: Site) -> None:
 
 
 @transaction.atomic
-def create_region(*, actor, name_zh: str, level: str, parent: Region | None = None,
-                  name_en: str = "", code: str = "") -> Region:
+def create_region(
+    *,
+    actor,
+    name_zh: str,
+    level: str,
+    parent: Region | None = None,
+    name_en: str = "",
+    code: str = "",
+) -> Region:
     _check_region_level(level, parent)
     region = Region(name_zh=name_zh, name_en=name_en, level=level, parent=parent, code=code)
     region.path = ""
     region.save()
     region.path = tree.child_path(parent.path if parent else None, region.pk)
     region.save(update_fields=["path"])
-    record("sites.region.created", actor=actor, obj=region,
-           changes=diff({}, snapshot(region, REGION_FIELDS)))
+    record(
+        "sites.region.created",
+        actor=actor,
+        obj=region,
+        changes=diff({}, snapshot(region, REGION_FIELDS)),
+    )
     return region
 
 
@@ -131,8 +142,13 @@ def create_community(*, actor, **values: Any) -> Community:
     community = Community(**values)
     community.full_clean()
     community.save()
-    record("sites.community.created", actor=actor, obj=community, community=community,
-           changes=diff({}, snapshot(community, COMMUNITY_FIELDS)))
+    record(
+        "sites.community.created",
+        actor=actor,
+        obj=community,
+        community=community,
+        changes=diff({}, snapshot(community, COMMUNITY_FIELDS)),
+    )
     return community
 
 
@@ -143,9 +159,10 @@ def update_community(community: Community, *, actor, **values: Any) -> Community
         raise SitesError("not_editable", f"cannot change {', '.join(sorted(unknown))}")
     if "boundary" in values:
         _check_boundary(values["boundary"])
-    if "slug" in values and Community.objects.filter(slug=values["slug"]).exclude(
-        pk=community.pk
-    ).exists():
+    if (
+        "slug" in values
+        and Community.objects.filter(slug=values["slug"]).exclude(pk=community.pk).exists()
+    ):
         raise SitesError("slug_taken", _("This slug is already used."), field="slug")
     before = snapshot(community, COMMUNITY_FIELDS)
     for name, value in values.items():
@@ -154,8 +171,13 @@ def update_community(community: Community, *, actor, **values: Any) -> Community
     changes = diff(before, snapshot(community, COMMUNITY_FIELDS))
     if changes:
         community.save(update_fields=[Community._meta.get_field(n).name for n in changes])
-        record("sites.community.updated", actor=actor, obj=community, community=community,
-               changes=changes)
+        record(
+            "sites.community.updated",
+            actor=actor,
+            obj=community,
+            community=community,
+            changes=changes,
+        )
     return community
 
 
@@ -165,8 +187,13 @@ def create_site(*, actor, community: Community, **values: Any) -> Site:
     _check_site(site)
     site.full_clean()
     site.save()
-    record("sites.site.created", actor=actor, obj=site, community=community,
-           changes=diff({}, snapshot(site, SITE_FIELDS)))
+    record(
+        "sites.site.created",
+        actor=actor,
+        obj=site,
+        community=community,
+        changes=diff({}, snapshot(site, SITE_FIELDS)),
+    )
     return site
 
 
@@ -183,6 +210,7 @@ def update_site(site: Site, *, actor, **values: Any) -> Site:
     changes = diff(before, snapshot(site, SITE_FIELDS))
     if changes:
         site.save(update_fields=list(changes))
-        record("sites.site.updated", actor=actor, obj=site, community=site.community,
-               changes=changes)
+        record(
+            "sites.site.updated", actor=actor, obj=site, community=site.community, changes=changes
+        )
     return site

@@ -15,9 +15,11 @@ from nearzero.core.errors import DomainError
 from . import selectors, services
 from .forms import CommunityForm, RegionForm, SiteForm
 
+
 def _form_error(form, exc: DomainError) -> None:
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
+
 
 @staff_required
 def region_list(request):
@@ -29,11 +31,11 @@ def region_list(request):
         {"regions": regions, "manageable": manageable},
     )
 
+
 @staff_required
 def region_create(request):
     parents = scope.manageable_regions(request.user)
     if not request.user.is_superuser and not parents.exists():
-
         raise Http404
     form = RegionForm(request.POST or None, parents=parents)
     if request.method == "POST" and form.is_valid():
@@ -48,6 +50,7 @@ def region_create(request):
                 messages.success(request, _("Region saved."))
                 return redirect("sites:region_list")
     return render(request, "sites/form.html", {"form": form, "title": _("New region")})
+
 
 @staff_required
 def region_edit(request, pk: int):
@@ -67,6 +70,7 @@ def region_edit(request, pk: int):
             return redirect("sites:region_list")
     return render(request, "sites/form.html", {"form": form, "title": region.name})
 
+
 @staff_required
 def community_list(request):
     communities = scope.communities_for(request.user).select_related("region")
@@ -77,11 +81,11 @@ def community_list(request):
         {"communities": communities, "can_create": can_create},
     )
 
+
 @staff_required
 def community_create(request):
     regions = scope.manageable_regions(request.user)
     if not regions.exists():
-
         raise Http404
     form = CommunityForm(request.POST or None, regions=regions)
     if request.method == "POST" and form.is_valid():
@@ -93,6 +97,7 @@ def community_create(request):
             messages.success(request, _("Community saved."))
             return redirect("sites:community_detail", slug=community.slug)
     return render(request, "sites/form.html", {"form": form, "title": _("New community")})
+
 
 @staff_required
 def community_detail(request, slug: str):
@@ -113,6 +118,7 @@ def community_detail(request, slug: str):
             "summary": selectors.community_summary(community),
         },
     )
+
 
 @staff_required
 def community_edit(request, slug: str):
@@ -135,6 +141,7 @@ def community_edit(request, slug: str):
             return redirect("sites:community_detail", slug=community.slug)
     return render(request, "sites/form.html", {"form": form, "title": community.name})
 
+
 @staff_required
 def community_map(request, slug: str):
     community = scope.get_or_404(scope.communities_for(request.user), slug=slug)
@@ -148,11 +155,13 @@ def community_map(request, slug: str):
         },
     )
 
+
 @staff_required
 def community_map_geojson(request, slug: str):
     community = scope.get_or_404(scope.communities_for(request.user), slug=slug)
     sites = scope.sites_for(request.user).filter(community=community)
     return JsonResponse(selectors.community_map(community, sites))
+
 
 @staff_required
 def site_create(request, slug: str):
@@ -172,6 +181,7 @@ def site_create(request, slug: str):
         request, "sites/form.html", {"form": form, "title": _("New site"), "community": community}
     )
 
+
 @staff_required
 def site_detail(request, pk: int):
     site = scope.get_or_404(
@@ -181,9 +191,14 @@ def site_detail(request, pk: int):
     return render(
         request,
         "sites/site_detail.html",
-        {"site": site, "community": site.community, "can_edit": can_edit,
-         "children": site.children.all()},
+        {
+            "site": site,
+            "community": site.community,
+            "can_edit": can_edit,
+            "children": site.children.all(),
+        },
     )
+
 
 @staff_required
 def site_edit(request, pk: int):

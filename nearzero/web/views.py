@@ -29,9 +29,7 @@ def dashboard(request, slug: str):
         scope.communities_for(request.user).select_related("region"), slug=slug
     )
     panel = dashboard_registry.build(community)
-    charts = [
-        {"key": c.key, "title": str(c.title), "option": c.option} for c in panel.charts
-    ]
+    charts = [{"key": c.key, "title": str(c.title), "option": c.option} for c in panel.charts]
     return render(
         request,
         "web/dashboard.html",
