@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from nearzero.web.dashboard import Chart, Panel, Tile
@@ -20,18 +19,18 @@ def panel(community) -> Panel:
             Tile(
                 "population",
                 _("population"),
-                number_format(community.population, force_grouping=True),
+                f"{community.population:,}",
                 _("persons"),
             ),
             Tile(
                 "households",
                 _("households"),
-                number_format(community.households, force_grouping=True),
+                f"{community.households:,}",
             ),
             Tile(
                 "residents_registered",
                 _("residents registered"),
-                number_format(summary.residents_registered, force_grouping=True),
+                f"{summary.residents_registered:,}",
                 _("persons"),
                 note=_("in %(buildings)s buildings") % {"buildings": summary.buildings},
             ),

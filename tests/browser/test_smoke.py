@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,9 +39,8 @@ VIEWPORTS = {
 }
 DONGPING_SITES = 20
 DONGPING_BOUNDARIES = 1
-# Chromium asks every new origin for /favicon.ico on its own; the app has no favicon yet, so
-# that one 404 is not a page error. (Remove this once base.html links an icon.)
-IGNORED_CONSOLE_ERRORS = ("/favicon.ico",)
+# map.js colours a site marker by its kind; the boundary polygon is filled #cfe8da.
+KIND_COLOURS = {"#1f7a4d", "#3b82c4", "#c2410c", "#7c5cbf"}
 
 pytestmark = [
     pytest.mark.browser,
@@ -88,8 +88,15 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with log.open("wb") as log_file:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "nearzero", "serve", "--data-dir", str(data_dir),
-                "--port", str(port), "--no-migrate",
+                sys.executable,
+                "-m",
+                "nearzero",
+                "serve",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(port),
+                "--no-migrate",
             ],
             env=env,
             cwd=REPO_ROOT,
@@ -140,6 +147,7 @@ class Watched:
     errors: list[str] = field(default_factory=list)
 
 
+@contextmanager
 def _open(browser: Browser, viewport: str) -> Iterator[Watched]:
     context = browser.new_context(**VIEWPORTS[viewport])
     context.set_default_timeout(15_000)
@@ -151,7 +159,7 @@ def _open(browser: Browser, viewport: str) -> Iterator[Watched]:
 
     def on_console(message: ConsoleMessage) -> None:
         source = message.location.get("url", "")
-        if message.type == "error" and not source.endswith(IGNORED_CONSOLE_ERRORS):
+        if message.type == "error":
             watched.errors.append(f"console: {message.text} ({source})")
 
     def on_pageerror(error: Exception) -> None:
@@ -173,7 +181,8 @@ def viewport(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def watched(browser: Browser, viewport: str) -> Iterator[Watched]:
-    yield from _open(browser, viewport)
+    with _open(browser, viewport) as w:
+        yield w
 
 
 def _login(page: Page, base_url: str, username: str) -> None:
@@ -181,9 +190,10 @@ def _login(page: Page, base_url: str, username: str) -> None:
     form = page.locator("main form")
     form.locator('input[name="username"]').fill(username)
     form.locator('input[name="password"]').fill(PASSWORD)
-    with page.expect_navigation():
-        form.locator('button[type="submit"]').click()
-    assert "/login/" not in page.url, f"{username} could not sign in"
+    form.locator('button[type="submit"]').click()
+    # The sign-in POST redirects to / and on to the user's start page.
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.wait_for_load_state("load")
 
 
 def _assert_fits_phone(page: Page, viewport: str) -> None:
@@ -221,8 +231,7 @@ def test_dashboard_and_map(live_server_url: str, watched: Watched, viewport: str
     canvases = page.locator(".chart-canvas")
     assert canvases.count() >= 1
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.chart-canvas')]"
-        ".every(el => el.querySelector('svg'))"
+        "() => [...document.querySelectorAll('.chart-canvas')].every(el => el.querySelector('svg'))"
     )
     for i in range(canvases.count()):
         assert canvases.nth(i).locator("svg").count() >= 1, f"chart {i} did not render"
@@ -246,9 +255,23 @@ def test_dashboard_and_map(live_server_url: str, watched: Watched, viewport: str
 
 
 def test_officer_cannot_open_another_districts_community(live_server_url: str, browser: Browser):
-    for watched in _open(browser, "desktop"):
+    with _open(browser, "desktop") as watched:
         page = watched.page
         _login(page, live_server_url, "shuangliu_officer")
         response = page.goto(f"{live_server_url}/c/dongping/")
         assert response is not None
         assert response.status == 404
+
+
+def test_map_markers_are_coloured_by_kind(live_server_url: str, browser: Browser):
+    with _open(browser, "desktop") as watched:
+        page = watched.page
+        _login(page, live_server_url, "dongping_admin")
+        page.goto(f"{live_server_url}/c/dongping/map/")
+        page.locator('#map[data-loaded="true"]').wait_for(state="attached")
+        fills = set(
+            page.locator("#map path.leaflet-interactive").evaluate_all(
+                "paths => paths.map(p => (p.getAttribute('fill') || '').toLowerCase())"
+            )
+        )
+        assert fills >= KIND_COLOURS, f"marker fills {sorted(fills)}"

@@ -8,8 +8,15 @@
     var el = document.getElementById("chart-" + chart.key);
     var instance = echarts.init(el, null, { renderer: "svg" });
     var option = Object.assign({ color: palette, animation: false,
-      grid: { left: 40, right: 16, top: 16, bottom: 40, containLabel: true },
+      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+      grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis" } }, chart.option);
+    if (option.xAxis && option.xAxis.type === "category") {
+      // Show every category, wrapping long names instead of hiding every other one.
+      option.xAxis.axisLabel = Object.assign({ interval: 0, overflow: "break",
+        width: Math.max(48, el.clientWidth / Math.max(1, option.xAxis.data.length) - 8) },
+        option.xAxis.axisLabel || {});
+    }
     instance.setOption(option);
     return instance;
   });

@@ -14,12 +14,17 @@
     div.textContent = text == null ? "" : String(text);
     return div.innerHTML;
   }
+  function capitalise(text) {
+    return text ? text.charAt(0).toUpperCase() + text.slice(1) : "";
+  }
   fetch(el.dataset.geojson, { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (collection) {
       var seen = {};
       var layer = L.geoJSON(collection, {
-        style: function () {
+        // Only the boundary takes this style; site markers are styled in pointToLayer.
+        style: function (feature) {
+          if (feature.geometry.type === "Point") return {};
           return { color: "#1f7a4d", weight: 2, fillColor: "#cfe8da", fillOpacity: 0.35, dashArray: "6 4" };
         },
         pointToLayer: function (feature, latlng) {
@@ -37,8 +42,12 @@
           lyr.bindPopup("<strong>" + escapeHtml(p.name) + "</strong><br>" + escapeHtml(p.kind_label) +
             (p.address ? "<br>" + escapeHtml(p.address) : "") +
             (p.opening_hours ? "<br>" + escapeHtml(p.opening_hours) : ""));
-          if (p.kind === "centre" || p.kind === "station") {
-            lyr.bindTooltip(escapeHtml(p.name), { permanent: true, direction: "right", className: "map-label" });
+          // Permanent labels for the centre always, for stations only where there is room.
+          var wide = el.clientWidth >= 700;
+          if (p.kind === "centre" || (wide && p.kind === "station")) {
+            lyr.bindTooltip(escapeHtml(p.name), { permanent: true, direction: "right", offset: [8, 0], className: "map-label" });
+          } else {
+            lyr.bindTooltip(escapeHtml(p.name), { direction: "top", className: "map-label" });
           }
         },
       }).addTo(map);
@@ -49,9 +58,9 @@
       legend.onAdd = function () {
         var div = L.DomUtil.create("div", "map-legend");
         var html = "<div><i style=\"background:#cfe8da;border:1px dashed #1f7a4d;border-radius:2px\"></i>" +
-          escapeHtml(el.dataset.boundaryLabel) + "</div>";
+          escapeHtml(capitalise(el.dataset.boundaryLabel)) + "</div>";
         Object.keys(colours).forEach(function (kind) {
-          if (seen[kind]) html += "<div><i style=\"background:" + colours[kind] + "\"></i>" + escapeHtml(seen[kind]) + "</div>";
+          if (seen[kind]) html += "<div><i style=\"background:" + colours[kind] + "\"></i>" + escapeHtml(capitalise(seen[kind])) + "</div>";
         });
         div.innerHTML = html;
         return div;
