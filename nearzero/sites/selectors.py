@@ -5,12 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, When
 
 from .choices import SiteKind
 from .models import Building, Community, Household, Region, Site
 
 KIND_ORDER = {kind: i for i, kind in enumerate(SiteKind.values)}
+
+
+def in_kind_order(sites: QuerySet[Site]) -> QuerySet[Site]:
+    """Centre first, then stations, posts and partners; by name within a kind."""
+    rank = Case(
+        *(When(kind=kind, then=Value(i)) for kind, i in KIND_ORDER.items()),
+        output_field=IntegerField(),
+    )
+    return sites.annotate(kind_rank=rank).order_by("kind_rank", "name_zh")
 
 
 @dataclass(frozen=True)

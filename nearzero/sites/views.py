@@ -104,7 +104,7 @@ def community_detail(request, slug: str):
     community = scope.get_or_404(
         scope.communities_for(request.user).select_related("region"), slug=slug
     )
-    sites = community.sites.select_related("parent")
+    sites = selectors.in_kind_order(community.sites.select_related("parent"))
     editable = set(scope.editable_sites_for(request.user).values_list("pk", flat=True))
     can_edit = scope.manageable_communities(request.user).filter(pk=community.pk).exists()
     return render(
