@@ -170,3 +170,17 @@ def test_pages_use_a_bounded_number_of_queries(url, client_for, django_assert_ma
     client.get(url)  # warm caches (content types, sessions)
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
+
+
+def test_officer_renames_a_region_in_their_subtree(client_for):
+    from nearzero.sites.models import Region
+
+    town = Region.objects.get(name_en="Dongping Town")
+    data = {"name_zh": "东平镇（新）", "name_en": "Dongping Town", "code": "310151101"}
+    response = client_for("officer").post(f"/regions/{town.pk}/edit/", data)
+    assert response.status_code == 302
+    town.refresh_from_db()
+    assert town.name_zh == "东平镇（新）" and town.code == "310151101"
+    entry = AuditEntry.objects.filter(action="sites.region.updated").latest("id")
+    assert entry.changes == {"name_zh": ["东平镇", "东平镇（新）"], "code": ["", "310151101"]}
+    assert client_for("outsider").post(f"/regions/{town.pk}/edit/", data).status_code == 404

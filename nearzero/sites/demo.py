@@ -366,41 +366,32 @@ class DemoTree:
     shuangliu: object
 
 
+#: (key, Chinese name, English name, level, parent key, GB/T 2260 code)
+DEMO_REGIONS = [
+    ("shanghai", "上海市", "Shanghai", RegionLevel.CITY, None, "310000"),
+    ("chongming", "崇明区", "Chongming District", RegionLevel.DISTRICT, "shanghai", "310151"),
+    ("dongping_town", "东平镇", "Dongping Town", RegionLevel.TOWN, "chongming", ""),
+    ("chengdu", "成都市", "Chengdu", RegionLevel.CITY, None, "510100"),
+    ("shuangliu", "双流区", "Shuangliu District", RegionLevel.DISTRICT, "chengdu", "510116"),
+    ("peng_town", "彭镇", "Peng Town", RegionLevel.TOWN, "shuangliu", ""),
+]
+
+
 @transaction.atomic
 def load() -> DemoTree:
     rng = random.Random(SEED)
-    shanghai = services.create_region(
-        actor=None, name_zh="上海市", name_en="Shanghai", level=RegionLevel.CITY, code="310000"
-    )
-    chongming = services.create_region(
-        actor=None,
-        name_zh="崇明区",
-        name_en="Chongming District",
-        level=RegionLevel.DISTRICT,
-        parent=shanghai,
-        code="310151",
-    )
-    dongping_town = services.create_region(
-        actor=None,
-        name_zh="东平镇",
-        name_en="Dongping Town",
-        level=RegionLevel.TOWN,
-        parent=chongming,
-    )
-    chengdu = services.create_region(
-        actor=None, name_zh="成都市", name_en="Chengdu", level=RegionLevel.CITY, code="510100"
-    )
-    shuangliu = services.create_region(
-        actor=None,
-        name_zh="双流区",
-        name_en="Shuangliu District",
-        level=RegionLevel.DISTRICT,
-        parent=chengdu,
-        code="510116",
-    )
-    peng_town = services.create_region(
-        actor=None, name_zh="彭镇", name_en="Peng Town", level=RegionLevel.TOWN, parent=shuangliu
-    )
+    regions = {}
+    for key, name_zh, name_en, level, parent, code in DEMO_REGIONS:
+        regions[key] = services.create_region(
+            actor=None,
+            name_zh=name_zh,
+            name_en=name_en,
+            level=level,
+            parent=regions.get(parent),
+            code=code,
+        )
+    chongming, dongping_town = regions["chongming"], regions["dongping_town"]
+    shuangliu, peng_town = regions["shuangliu"], regions["peng_town"]
 
     lat0, lon0 = DONGPING_CENTRE
     dongping = services.create_community(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from nearzero.core.geo import GeometryError, validate_polygon
 
 from .models import Community, Region, Site
+from .services import SITE_FIELDS
 
 
 class BoundaryField(forms.CharField):
@@ -72,17 +73,7 @@ class CommunityForm(forms.ModelForm):
 class SiteForm(forms.ModelForm):
     class Meta:
         model = Site
-        fields = [
-            "name_zh",
-            "name_en",
-            "kind",
-            "parent",
-            "address",
-            "lat",
-            "lon",
-            "opening_hours",
-            "is_active",
-        ]
+        fields = list(SITE_FIELDS)
         widgets = {
             "lat": forms.NumberInput(attrs={"step": "0.000001"}),
             "lon": forms.NumberInput(attrs={"step": "0.000001"}),

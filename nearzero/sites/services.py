@@ -117,21 +117,46 @@ def create_region(
     return region
 
 
+def _apply_update(
+    obj: Region | Community | Site,
+    values: dict[str, Any],
+    *,
+    editable: tuple[str, ...],
+    audited: tuple[str, ...],
+    action: str,
+    actor,
+    community: Community | None,
+    check=None,
+):
+    """Set ``values`` on ``obj``, validate, save only what changed and audit old → new."""
+    unknown = set(values) - set(editable)
+    if unknown:
+        raise SitesError("not_editable", f"cannot change {', '.join(sorted(unknown))}")
+    before = snapshot(obj, audited)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    if check is not None:
+        check(obj)
+    obj.full_clean()
+    changes = diff(before, snapshot(obj, audited))
+    if changes:
+        obj.save(update_fields=list(changes))
+        record(action, actor=actor, obj=obj, community=community, changes=changes)
+    return obj
+
+
 @transaction.atomic
 def update_region(region: Region, *, actor, **values: Any) -> Region:
     """Rename or re-code a region (moving a region is not supported: paths stay stable)."""
-    allowed = {"name_zh", "name_en", "code"}
-    unknown = set(values) - allowed
-    if unknown:
-        raise SitesError("not_editable", f"cannot change {', '.join(sorted(unknown))}")
-    before = snapshot(region, REGION_FIELDS)
-    for name, value in values.items():
-        setattr(region, name, value)
-    changes = diff(before, snapshot(region, REGION_FIELDS))
-    if changes:
-        region.save(update_fields=list(changes))
-        record("sites.region.updated", actor=actor, obj=region, changes=changes)
-    return region
+    return _apply_update(
+        region,
+        values,
+        editable=("name_zh", "name_en", "code"),
+        audited=REGION_FIELDS,
+        action="sites.region.updated",
+        actor=actor,
+        community=None,
+    )
 
 
 @transaction.atomic
@@ -154,31 +179,20 @@ def create_community(*, actor, **values: Any) -> Community:
 
 @transaction.atomic
 def update_community(community: Community, *, actor, **values: Any) -> Community:
-    unknown = set(values) - set(COMMUNITY_FIELDS)
-    if unknown:
-        raise SitesError("not_editable", f"cannot change {', '.join(sorted(unknown))}")
     if "boundary" in values:
         _check_boundary(values["boundary"])
-    if (
-        "slug" in values
-        and Community.objects.filter(slug=values["slug"]).exclude(pk=community.pk).exists()
-    ):
+    slug = values.get("slug")
+    if slug and Community.objects.filter(slug=slug).exclude(pk=community.pk).exists():
         raise SitesError("slug_taken", _("This slug is already used."), field="slug")
-    before = snapshot(community, COMMUNITY_FIELDS)
-    for name, value in values.items():
-        setattr(community, name, value)
-    community.full_clean()
-    changes = diff(before, snapshot(community, COMMUNITY_FIELDS))
-    if changes:
-        community.save(update_fields=[Community._meta.get_field(n).name for n in changes])
-        record(
-            "sites.community.updated",
-            actor=actor,
-            obj=community,
-            community=community,
-            changes=changes,
-        )
-    return community
+    return _apply_update(
+        community,
+        values,
+        editable=COMMUNITY_FIELDS,
+        audited=COMMUNITY_FIELDS,
+        action="sites.community.updated",
+        actor=actor,
+        community=community,
+    )
 
 
 @transaction.atomic
@@ -199,18 +213,13 @@ def create_site(*, actor, community: Community, **values: Any) -> Site:
 
 @transaction.atomic
 def update_site(site: Site, *, actor, **values: Any) -> Site:
-    unknown = set(values) - set(SITE_FIELDS)
-    if unknown:
-        raise SitesError("not_editable", f"cannot change {', '.join(sorted(unknown))}")
-    before = snapshot(site, SITE_FIELDS)
-    for name, value in values.items():
-        setattr(site, name, value)
-    _check_site(site)
-    site.full_clean()
-    changes = diff(before, snapshot(site, SITE_FIELDS))
-    if changes:
-        site.save(update_fields=list(changes))
-        record(
-            "sites.site.updated", actor=actor, obj=site, community=site.community, changes=changes
-        )
-    return site
+    return _apply_update(
+        site,
+        values,
+        editable=SITE_FIELDS,
+        audited=SITE_FIELDS,
+        action="sites.site.updated",
+        actor=actor,
+        community=site.community,
+        check=_check_site,
+    )
