@@ -128,7 +128,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
-    setup_django(getattr(args, "data_dir", None))
+    # `--data-dir DIR` may also follow the Django command; it is ours, not Django's.
+    rest = list(args.args)
+    data_dir = getattr(args, "data_dir", None)
+    if "--data-dir" in rest:
+        i = rest.index("--data-dir")
+        if i + 1 >= len(rest):
+            raise CLIError("--data-dir needs a folder")
+        data_dir = rest[i + 1]
+        del rest[i : i + 2]
+    args.args = rest
+    setup_django(data_dir)
     from django.core.management import execute_from_command_line
 
     if not args.args:

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "nearzero.accounts",
     "nearzero.sites",
     "nearzero.audit",
+    "nearzero.inventory",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Greenhouse-gas accounting for communities (GPC v1.1), pure Python + NumPy."""
