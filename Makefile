@@ -47,6 +47,7 @@ messages: venv
 
 bench: venv
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/inventory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-COMMAND_MODULES = ["nearzero.cli_base", "nearzero.sites.cli"]
+COMMAND_MODULES = ["nearzero.cli_base", "nearzero.sites.cli", "nearzero.inventory.cli"]
 
 
 class CLIError(Exception):

@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("nearzero.sites.urls")),
     path("", include("nearzero.audit.urls")),
+    path("", include("nearzero.inventory.urls")),
     path("", include("nearzero.web.urls")),
 ]

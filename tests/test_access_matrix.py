@@ -66,6 +66,45 @@ MATRIX = {
         {"name_zh": "红梅驿站·新", "kind": "post", "lat": 31.69, "lon": 121.47},
     ),
     "api:get_site": ("GET", "other_station", API_DONGPING_READ),
+    "inventory:list": ("GET", "dongping", DONGPING_READ),
+    "inventory:create": ("GET", "dongping", DONGPING_WRITE),
+    "inventory:factor_create": ("GET", "dongping", DONGPING_WRITE),
+    "inventory:detail": ("GET", "inventory", DONGPING_READ),
+    "inventory:activities": ("GET", "inventory", DONGPING_READ),
+    "inventory:import": ("GET", "inventory", DONGPING_WRITE),
+    "inventory:template": ("GET", "inventory", DONGPING_READ),
+    "inventory:export_xlsx": ("GET", "inventory", DONGPING_READ),
+    "inventory:export_json": ("GET", "inventory", DONGPING_READ),
+    "inventory:factor_set": ("GET", "inventory", DONGPING_WRITE),
+    "inventory:notations": ("GET", "inventory", DONGPING_READ),
+    "inventory:sinks_offsets": ("GET", "inventory", DONGPING_WRITE),
+    "inventory:activity_delete": ("POST", "activity", row(302, 404, 404, 302, 302, 404, 302)),
+    "inventory:factors": ("GET", None, ANY_STAFF),
+    "api:list_factors": ("GET", None, API_ANY_STAFF),
+    "api:list_factor_sets": ("GET", None, API_ANY_STAFF),
+    "api:list_inventories": ("GET", "dongping", API_DONGPING_READ),
+    "api:create_inventory": (
+        "POST",
+        "dongping",
+        row(401, 401, 404, 201, 201, 404, 201),
+        {"year": 2030},
+    ),
+    "api:get_inventory": ("GET", "inventory", API_DONGPING_READ),
+    "api:inventory_report": ("GET", "inventory", API_DONGPING_READ),
+    "api:list_activities": ("GET", "inventory", API_DONGPING_READ),
+    "api:record_activity": (
+        "POST",
+        "inventory",
+        row(401, 401, 404, 201, 201, 404, 201),
+        {
+            "month": 5,
+            "activity_type": "electricity_grid",
+            "category": "public",
+            "label": "matrix test",
+            "quantity": "1200",
+            "unit": "kWh",
+        },
+    ),
     "api:update_site": (
         "PATCH",
         "other_station",
@@ -100,33 +139,39 @@ def test_every_url_is_in_the_matrix():
     assert not stale, f"matrix rows for URLs that no longer exist: {sorted(stale)}"
 
 
-def _kwargs(name: str, key: str | None, *, dongping, other_station, chongming) -> dict:
+# key → (page URL parameter, API URL parameter)
+PARAMS = {
+    "dongping": ("slug", "slug"),
+    "other_station": ("pk", "site_id"),
+    "chongming": ("pk", "pk"),
+    "inventory": ("pk", "inventory_id"),
+    "activity": ("pk", "pk"),
+}
+
+
+def _kwargs(name: str, key: str | None, values: dict) -> dict:
     if key is None:
         return {}
-    param = {"dongping": "slug", "other_station": "pk", "chongming": "pk"}[key]
-    if name.startswith("api:"):
-        param = "site_id" if key == "other_station" else "slug"
-    value = {
-        "dongping": dongping.slug,
-        "other_station": other_station.pk,
-        "chongming": chongming.pk,
-    }[key]
-    return {param: value}
+    page_param, api_param = PARAMS[key]
+    return {api_param if name.startswith("api:") else page_param: values[key]}
 
 
 @pytest.mark.parametrize("persona", P)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_access(name, persona, client_for, dongping, other_station):
+    from nearzero.inventory.models import Inventory
     from nearzero.sites.models import Region
 
     method, key, expected, *body = MATRIX[name]
-    chongming = Region.objects.get(name_en="Chongming District")
-    url = reverse(
-        name,
-        kwargs=_kwargs(
-            name, key, dongping=dongping, other_station=other_station, chongming=chongming
-        ),
-    )
+    inventory = Inventory.objects.get(community=dongping, year=2024)
+    values = {
+        "dongping": dongping.slug,
+        "other_station": other_station.pk,
+        "chongming": Region.objects.get(name_en="Chongming District").pk,
+        "inventory": inventory.pk,
+        "activity": inventory.activities.order_by("pk").first().pk,
+    }
+    url = reverse(name, kwargs=_kwargs(name, key, values))
     client = client_for(persona)
     if method == "GET":
         response = client.get(url)
@@ -134,6 +179,8 @@ def test_access(name, persona, client_for, dongping, other_station):
         response = client.generic(method, url, json.dumps(body[0]), "application/json")
     else:
         response = client.post(url, {"language": "en", "next": "/"})
+    if response.status_code == 302 and expected[persona] == 302 and persona != "anonymous":
+        assert "/login/" not in response["Location"], f"{persona} was sent to the login page"
     assert response.status_code == expected[persona], (
         f"{persona} {method} {url}: {response.status_code}, expected {expected[persona]}"
     )

@@ -64,6 +64,9 @@ def test_worked_example_matches_the_hand_computation():
     assert result.by_category["residential"] == pytest.approx(674.040 + 216.886, abs=0.01)
     assert result.by_month["01"] == pytest.approx(337.02, abs=0.01)
     assert result.by_month["year"] == pytest.approx(1781.888 - 674.04, abs=0.01)
+    assert result.by_category_month["residential"] == pytest.approx(
+        {"01": 337.02, "07": 337.02, "year": 216.886}, abs=0.01
+    )
     assert result.by_gpc_sector == pytest.approx(
         {"I": 1059.436, "II": 22.452, "III": 700.0}, abs=0.01
     )

@@ -14,6 +14,7 @@ from ninja.security import django_auth
 from nearzero import __version__
 from nearzero.accounts.scope import is_staff_member
 from nearzero.core.errors import DomainError
+from nearzero.inventory.api import router as inventory_router
 from nearzero.sites.api import router as sites_router
 
 
@@ -32,6 +33,7 @@ api = NinjaAPI(
     auth=staff_session,
 )
 api.add_router("/", sites_router)
+api.add_router("/", inventory_router)
 
 
 @api.exception_handler(Http404)

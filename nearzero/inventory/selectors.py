@@ -231,6 +231,7 @@ def completeness(inventory: Inventory, result: InventoryResult) -> dict[str, lis
     rows = [r for r in reference.gpc_rows().values() if r.in_total(inventory.level)]
     with_data = set(
         ActivityRecord.objects.filter(inventory=inventory)
+        .order_by()  # the model's default ordering would defeat DISTINCT
         .values_list("gpc_ref", flat=True)
         .distinct()
     )

@@ -126,11 +126,14 @@ def clean_activity(
             )
             unit = units.parse_unit(unit).code
         except units.UnitError as exc:
+            code = exc.code
+            if code == "wrong_dimension" and units.parse_unit(unit).dimension == "liquid":
+                code = "no_density"
             reason = {
                 "unknown_unit": _("unknown unit"),
                 "no_density": _("litres are accepted only for gasoline and diesel"),
             }.get(
-                exc.code,
+                code,
                 _("wrong unit for this activity type (expected %(unit)s)")
                 % {"unit": units.CANONICAL[spec.dimension]},
             )

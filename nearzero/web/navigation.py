@@ -20,7 +20,7 @@ class NavItem:
 DOMAINS: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard"), "web:dashboard"),
     NavItem("map", _("Sites and map"), "sites:community_map"),
-    NavItem("inventory", _("Carbon inventory"), None),
+    NavItem("inventory", _("Carbon inventory"), "inventory:list"),
     NavItem("energy", _("Energy"), None),
     NavItem("engagement", _("Engagement"), None),
     NavItem("points", _("Carbon points"), None),

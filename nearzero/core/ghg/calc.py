@@ -175,6 +175,7 @@ class InventoryResult:
     by_gpc_row: dict[str, float]
     by_category: dict[str, float]
     by_month: dict[str, float]  # "01".."12", and "year" for annual records
+    by_category_month: dict[str, dict[str, float]]  # category → month key → tCO2e
     by_gas_t: dict[str, float]  # tonnes of each gas (not CO2e)
     not_in_total_tco2e: dict[str, float]  # GPC rows reported outside the level's total
     scope2_location_tco2e: float
@@ -201,12 +202,15 @@ class InventoryResult:
         }
 
 
-def _grouped_sum(keys: np.ndarray, values: np.ndarray) -> dict[str, float]:
-    if len(keys) == 0:
-        return {}
-    uniques, inverse = np.unique(keys, return_inverse=True)
-    sums = np.bincount(inverse, weights=values, minlength=len(uniques))
-    return {str(k): float(v) for k, v in zip(uniques, sums, strict=True)}
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique values and each value's index among them, by hashing (O(n)); np.unique
+    on an object array sorts with Python comparisons."""
+    seen: dict = {}
+    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values), np.intp, len(values))
+    labels = np.array(sorted(seen), dtype=object)
+    remap = np.empty(len(seen), np.intp)
+    remap[[seen[k] for k in labels]] = np.arange(len(labels))
+    return labels, remap[codes] if len(values) else codes
 
 
 def compute_inventory(
@@ -230,7 +234,7 @@ def compute_inventory(
     rows_ref = gpc_rows()
     gwp = GWP_SETS[gwp_set]
 
-    type_codes, type_idx = np.unique(table.activity_type, return_inverse=True)
+    type_codes, type_idx = _factorize(table.activity_type)
     unknown = [str(t) for t in type_codes if t not in types_ref]
     if unknown:
         raise CalculationError("unknown_activity_type", f"unknown activity types: {unknown}")
@@ -247,38 +251,55 @@ def compute_inventory(
         ef[i] = co2e_per_unit(factors, gwp_set)
     emissions_kg = table.quantity * ef[type_idx]
 
-    ref_codes, ref_idx = np.unique(table.gpc_ref, return_inverse=True)
+    ref_codes, ref_idx = _factorize(table.gpc_ref)
     in_total_ref = np.array(
         [bool(r) and r in rows_ref and rows_ref[r].in_total(level) for r in ref_codes], dtype=bool
     )
     in_total = in_total_ref[ref_idx] if len(ref_codes) else np.zeros(0, dtype=bool)
     counted = np.where(in_total, emissions_kg, 0.0) / KG_PER_T  # tCO2e counted in gross
 
-    scope_of_ref = np.array([rows_ref[r].scope if r in rows_ref else 0 for r in ref_codes])
-    sector_of_ref = np.array(
-        [rows_ref[r].sector if r in rows_ref else "" for r in ref_codes], dtype=object
-    )
-    subsector_of_ref = np.array(
-        [rows_ref[r].subsector if r in rows_ref else "" for r in ref_codes], dtype=object
-    )
+    def by_index(idx, labels):
+        n = len(labels)
+        sums = np.bincount(idx, weights=counted, minlength=n)
+        present = np.bincount(idx[in_total], minlength=n) > 0
+        return {str(labels[i]): float(sums[i]) for i in range(n) if present[i] and labels[i]}
 
-    def by(keys: np.ndarray) -> dict[str, float]:
-        mask = in_total
-        return {k: v for k, v in _grouped_sum(keys[mask], counted[mask]).items() if k}
+    def regroup(per_ref: dict, key) -> dict:
+        out: dict[str, float] = {}
+        for ref, value in per_ref.items():
+            out[key(rows_ref[ref])] = out.get(key(rows_ref[ref]), 0.0) + value
+        return out
 
     if len(table):
-        scopes = scope_of_ref[ref_idx].astype(str)
-        by_scope = by(scopes.astype(object))
-        by_sector = by(sector_of_ref[ref_idx])
-        by_subsector = by(subsector_of_ref[ref_idx])
-        by_row = by(table.gpc_ref)
-        by_category = by(table.category)
-        months = np.where(table.month == 0, "year", np.char.zfill(table.month.astype(str), 2))
-        by_month = by(months.astype(object))
+        by_row = by_index(ref_idx, ref_codes)
+        by_scope = regroup(by_row, lambda r: str(r.scope))
+        by_sector = regroup(by_row, lambda r: r.sector)
+        by_subsector = regroup(by_row, lambda r: r.subsector)
+        by_row = dict(sorted(by_row.items()))
+        by_scope, by_sector, by_subsector = (
+            dict(sorted(d.items())) for d in (by_scope, by_sector, by_subsector)
+        )
+        month_labels = ["year"] + [f"{m:02d}" for m in range(1, 13)]
+        month = table.month.astype(np.intp)
+        by_month = by_index(month, month_labels)
+        cat_codes, cat_idx = _factorize(table.category)
+        by_category = dict(sorted(by_index(cat_idx, cat_codes).items()))
+        pair = by_index(cat_idx * 13 + month, [f"{c}|{m}" for c in cat_codes for m in month_labels])
+        by_category_month: dict[str, dict[str, float]] = {}
+        for key, value in sorted(pair.items()):
+            category, m = key.split("|")
+            by_category_month.setdefault(category, {})[m] = value
         outside = ~in_total & (emissions_kg != 0)
-        not_in_total = _grouped_sum(table.gpc_ref[outside], emissions_kg[outside] / KG_PER_T)
+        nit = np.bincount(
+            ref_idx[outside], weights=emissions_kg[outside] / KG_PER_T, minlength=len(ref_codes)
+        )
+        has = np.bincount(ref_idx[outside], minlength=len(ref_codes)) > 0
+        not_in_total = dict(
+            sorted((str(ref_codes[i]), float(nit[i])) for i in range(len(ref_codes)) if has[i])
+        )
     else:
         by_scope = by_sector = by_subsector = by_row = by_category = by_month = {}
+        by_category_month = {}
         not_in_total = {}
     for key in ("1", "2", "3"):
         by_scope.setdefault(key, 0.0)
@@ -288,11 +309,14 @@ def compute_inventory(
     # Per activity type: quantity (all records) and tCO2e counted in the total.
     qty_by_type = np.bincount(type_idx, weights=table.quantity, minlength=len(type_codes))
     t_by_type = np.bincount(type_idx, weights=counted, minlength=len(type_codes))
+    counted_qty_by_type = np.bincount(
+        type_idx, weights=np.where(in_total, table.quantity, 0.0), minlength=len(type_codes)
+    )
     lines = []
     by_gas_t: dict[str, float] = dict.fromkeys(gwp, 0.0)
     for i, code in enumerate(type_codes):
         factors = resolution.by_type.get(code, []) if types_ref[code].emits else []
-        counted_qty = float(np.sum(table.quantity[(type_idx == i) & in_total]))
+        counted_qty = float(counted_qty_by_type[i])
         for f in factors:
             by_gas_t[f.gas] += counted_qty * f.kg_per_unit / KG_PER_T
         lines.append(
@@ -319,7 +343,8 @@ def compute_inventory(
         )
 
     gross = float(counted.sum())
-    grid_mask = (table.activity_type == "electricity_grid") & in_total
+    type_pos = {str(c): i for i, c in enumerate(type_codes)}
+    grid_mask = (type_idx == type_pos.get("electricity_grid", -1)) & in_total
     grid_kwh = float(table.quantity[grid_mask].sum())
     grid_t = float(counted[grid_mask].sum())
     scope2_location = by_scope.get("2", 0.0)
@@ -333,7 +358,7 @@ def compute_inventory(
         market_note = "no residual factor in the factor set"
 
     def total_of(code: str) -> float:
-        return float(table.quantity[table.activity_type == code].sum())
+        return float(qty_by_type[type_pos[code]]) if code in type_pos else 0.0
 
     self_kwh = total_of("renewable_self_consumed")
     grid_ef = resolution.by_type.get("electricity_grid", [])
@@ -366,6 +391,7 @@ def compute_inventory(
         by_gpc_row=by_row,
         by_category=by_category,
         by_month=dict(sorted(by_month.items())),
+        by_category_month=by_category_month,
         by_gas_t=by_gas_t,
         not_in_total_tco2e=not_in_total,
         scope2_location_tco2e=scope2_location,

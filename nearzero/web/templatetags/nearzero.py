@@ -14,3 +14,35 @@ def grouped(value) -> str:
         return f"{int(value):,}"
     except (TypeError, ValueError):
         return "" if value is None else str(value)
+
+
+@register.filter
+def tonnes(value) -> str:
+    """A quantity with thousands separators and one decimal (1781.888 → 1,781.9)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{float(value):,.1f}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def signed_pct(value) -> str:
+    """A percentage change with its sign (−5.1 → "−5.1%")."""
+    if value is None:
+        return "—"
+    number = float(value)
+    return f"{number:+.1f}%".replace("-", "−")
+
+
+@register.filter
+def canonical_unit(dimension: str) -> str:
+    from nearzero.core.units import CANONICAL
+
+    return {"m3": "m³", "m2": "m²"}.get(CANONICAL.get(dimension, ""), CANONICAL.get(dimension, ""))
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, key) if hasattr(mapping, "get") else key

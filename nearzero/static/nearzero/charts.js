@@ -1,6 +1,6 @@
-// Draws the dashboard charts from the JSON the server rendered into the page.
+// Draws the charts of a page from the JSON the server rendered into it (id "page-charts").
 (function () {
-  var data = document.getElementById("dashboard-charts");
+  var data = document.getElementById("page-charts");
   if (!data || !window.echarts) return;
   var charts = JSON.parse(data.textContent);
   var palette = ["#1f7a4d", "#3b82c4", "#c2410c", "#7c5cbf", "#0f766e", "#a16207"];
