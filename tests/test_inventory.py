@@ -161,7 +161,11 @@ def test_changed_value_is_an_audited_update(inventory, users):
 
 
 def test_gb18030_csv_from_chinese_excel_and_chinese_headers(inventory):
-    text = "月份,活动类型,类别,数量,单位\n1,electricity_grid,public,100,度\n全年,lpg,residential,50,公斤\n"
+    text = (
+        "月份,活动类型,类别,数量,单位\n"
+        "1,electricity_grid,public,100,度\n"
+        "全年,lpg,residential,50,公斤\n"
+    )
     report = _import(inventory, text.encode("gb18030"), "表.csv")
     assert report.inserted == 2
     units = sorted(inventory.activities.values_list("unit", flat=True))
@@ -189,7 +193,7 @@ def test_row_errors_name_the_column_and_reason(inventory, row, column, reason):
 
 
 def test_duplicate_rows_in_one_file_are_refused(inventory):
-    rows = good_rows(3) + [good_rows(3)[0]]
+    rows = [*good_rows(3), good_rows(3)[0]]
     with pytest.raises(services.ImportRejected) as info:
         _import(inventory, csv_bytes(rows), "dup.csv")
     assert [(e.row, e.column) for e in info.value.errors] == [(5, "label")]
