@@ -141,10 +141,22 @@ def clean_activity(
 
     method = str(values.get("quality_method") or QualityMethod.ESTIMATED).strip()
     if method not in QualityMethod.values:
-        errors.append(("quality_method", method, _("must be measured, estimated or downscaled")))
+        errors.append(
+            (
+                "quality_method",
+                method,
+                _("must be one of: %(choices)s") % {"choices": ", ".join(QualityMethod.values)},
+            )
+        )
     rating = str(values.get("quality_rating") or QualityRating.MEDIUM).strip()
     if rating not in QualityRating.values:
-        errors.append(("quality_rating", rating, _("must be high, medium or low")))
+        errors.append(
+            (
+                "quality_rating",
+                rating,
+                _("must be one of: %(choices)s") % {"choices": ", ".join(QualityRating.values)},
+            )
+        )
 
     if errors:
         return None, errors
@@ -539,7 +551,14 @@ def validate_rows(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list, list, l
         if key:
             problems = []
             if key not in NotationKey.values:
-                problems.append(("notation_key", key, _("must be NO, IE, NE or C")))
+                problems.append(
+                    (
+                        "notation_key",
+                        key,
+                        _("must be one of: %(choices)s")
+                        % {"choices": ", ".join(NotationKey.values)},
+                    )
+                )
             ref = str(values.get("gpc_ref") or "").strip()
             if ref not in reference.gpc_rows():
                 problems.append(("gpc_ref", ref, _("a notation key needs a valid GPC reference")))

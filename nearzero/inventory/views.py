@@ -16,6 +16,7 @@ from nearzero.core.errors import DomainError
 from nearzero.core.ghg import reference, registry
 
 from . import charts, files, selectors, services
+from .choices import GeographyLevel
 from .forms import (
     ActivityForm,
     FactorFilterForm,
@@ -120,8 +121,9 @@ def inventory_detail(request, pk: int):
         )
     completeness = selectors.completeness(inventory, result)
     labels = {code: selectors.activity_label(code) for code in reference.activity_types()}
+    geographies = dict(GeographyLevel.choices)
     lines = [
-        (ln, labels.get(ln.activity_type, ln.activity_type))
+        (ln, labels.get(ln.activity_type, ln.activity_type), geographies.get(ln.geography, ""))
         for ln in sorted(result.lines, key=lambda ln: (-ln.tco2e, ln.activity_type))
     ]
     sink_rows = [

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nearzero.core import tree
 
@@ -169,7 +170,9 @@ class Household(models.Model):
     building = models.ForeignKey(
         Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="household_set"
     )
-    label = models.CharField(_("unit"), max_length=40, help_text=_("e.g. 3-201"))
+    label = models.CharField(
+        pgettext_lazy("household", "unit"), max_length=40, help_text=_("e.g. 3-201")
+    )
     residents = models.PositiveSmallIntegerField(_("residents (persons)"))
 
     class Meta:

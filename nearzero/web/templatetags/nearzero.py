@@ -46,3 +46,15 @@ def canonical_unit(dimension: str) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, key) if hasattr(mapping, "get") else key
+
+
+@register.filter
+def number(value) -> str:
+    """Thousands separators and at most two decimals (16000 → 16,000; 1.2500 → 1.25)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        text = f"{float(value):,.2f}"
+    except (TypeError, ValueError):
+        return str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
