@@ -16,7 +16,7 @@ from .choices import (
     Scheme,
     UnitUse,
 )
-from .models import EmissionFactor, FactorSet
+from .models import FACTOR_FIELDS, EmissionFactor, FactorSet
 
 
 def activity_type_choices():
@@ -137,24 +137,7 @@ class RetireForm(forms.Form):
 class LocalFactorForm(forms.ModelForm):
     class Meta:
         model = EmissionFactor
-        fields = [
-            "code",
-            "activity_type",
-            "gas",
-            "value",
-            "unit",
-            "mass",
-            "per",
-            "series",
-            "geography_level",
-            "geography_code",
-            "data_year",
-            "published",
-            "source",
-            "reference",
-            "note",
-            "verified",
-        ]
+        fields = ["code", "value", *FACTOR_FIELDS]
 
 
 class FactorFilterForm(forms.Form):

@@ -28,6 +28,25 @@ class ReadOnlyError(RuntimeError):
     code = "shipped_read_only"
 
 
+#: The descriptive fields of a factor, shared by the registry sync and the local-factor form.
+FACTOR_FIELDS = (
+    "activity_type",
+    "gas",
+    "unit",
+    "mass",
+    "per",
+    "series",
+    "geography_level",
+    "geography_code",
+    "data_year",
+    "published",
+    "source",
+    "reference",
+    "note",
+    "verified",
+)
+
+
 class EmissionFactor(models.Model):
     """One published (or local) factor for one gas. Shipped factors never change: a new
     value is a new factor with a new code."""

@@ -13,22 +13,7 @@ from django.db import transaction
 
 from nearzero.core.ghg import registry
 
-FIELDS = (
-    "activity_type",
-    "gas",
-    "unit",
-    "mass",
-    "per",
-    "series",
-    "geography_level",
-    "geography_code",
-    "data_year",
-    "published",
-    "source",
-    "reference",
-    "note",
-    "verified",
-)
+from .models import FACTOR_FIELDS
 
 
 class RegistryConflict(RuntimeError):
@@ -62,7 +47,10 @@ def sync_shipped_registry() -> tuple[int, int]:
             value=value,
             is_shipped=True,
             valid_from=_valid_from(str(spec["published"])),
-            **{k: spec.get(k, "" if k not in ("data_year", "verified") else None) for k in FIELDS},
+            **{
+                k: spec.get(k, None if k in ("data_year", "verified") else "")
+                for k in FACTOR_FIELDS
+            },
         ).save(_sync=True)
         added += 1
     by_code = {f.code: f.pk for f in EmissionFactor.objects.filter(is_shipped=True)}

@@ -55,6 +55,15 @@ class CleanActivity:
         return (self.month, self.activity_type, self.category, self.gpc_ref, self.label)
 
 
+def _choice(values: dict[str, Any], name: str, choices, default: str, errors: list) -> str:
+    """The value of a choice column (``default`` when empty); an error names the choices."""
+    value = str(values.get(name) or default).strip()
+    if value not in choices.values:
+        reason = _("must be one of: %(choices)s") % {"choices": ", ".join(choices.values)}
+        errors.append((name, value, reason))
+    return value
+
+
 def clean_activity(
     values: dict[str, Any],
 ) -> tuple[CleanActivity | None, list[tuple[str, Any, str]]]:
@@ -139,24 +148,8 @@ def clean_activity(
             )
             errors.append(("unit", unit, reason))
 
-    method = str(values.get("quality_method") or QualityMethod.ESTIMATED).strip()
-    if method not in QualityMethod.values:
-        errors.append(
-            (
-                "quality_method",
-                method,
-                _("must be one of: %(choices)s") % {"choices": ", ".join(QualityMethod.values)},
-            )
-        )
-    rating = str(values.get("quality_rating") or QualityRating.MEDIUM).strip()
-    if rating not in QualityRating.values:
-        errors.append(
-            (
-                "quality_rating",
-                rating,
-                _("must be one of: %(choices)s") % {"choices": ", ".join(QualityRating.values)},
-            )
-        )
+    method = _choice(values, "quality_method", QualityMethod, QualityMethod.ESTIMATED, errors)
+    rating = _choice(values, "quality_rating", QualityRating, QualityRating.MEDIUM, errors)
 
     if errors:
         return None, errors

@@ -14,6 +14,7 @@ from nearzero.accounts import scope
 from nearzero.accounts.decorators import staff_required
 from nearzero.core.errors import DomainError
 from nearzero.core.ghg import reference, registry
+from nearzero.web.forms import add_domain_error
 
 from . import charts, files, selectors, services
 from .choices import GeographyLevel
@@ -45,10 +46,6 @@ def _can_write(request, inventory: Inventory) -> bool:
     return scope.manageable_communities(request.user).filter(pk=inventory.community_id).exists()
 
 
-def _form_error(form, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
 @staff_required
 def inventory_list(request, slug: str):
     community = scope.get_or_404(scope.communities_for(request.user), slug=slug)
@@ -75,7 +72,7 @@ def inventory_create(request, slug: str):
                 actor=request.user, community=community, **form.cleaned_data
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Inventory created."))
             return redirect("inventory:detail", pk=inventory.pk)
@@ -171,7 +168,7 @@ def activity_list(request, pk: int):
                     inventory, actor=request.user, origin="form", evidence=evidence, **data
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Activity saved."))
                 return redirect("inventory:activities", pk=inventory.pk)
@@ -321,7 +318,7 @@ def notations(request, pk: int):
             try:
                 services.set_notation(inventory, actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                _form_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Notation key saved."))
                 return redirect("inventory:notations", pk=inventory.pk)
@@ -356,7 +353,7 @@ def sinks_offsets(request, pk: int):
                 else:
                     services.retire_unit(inventory, actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                _form_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("inventory:sinks_offsets", pk=inventory.pk)
@@ -409,7 +406,7 @@ def factor_create(request, slug: str):
         try:
             services.add_local_factor(actor=request.user, community=community, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Local factor added."))
             return redirect("inventory:factors")

@@ -11,14 +11,10 @@ from django.utils.translation import gettext as _
 from nearzero.accounts import scope
 from nearzero.accounts.decorators import staff_required
 from nearzero.core.errors import DomainError
+from nearzero.web.forms import add_domain_error
 
 from . import selectors, services
 from .forms import CommunityForm, RegionForm, SiteForm
-
-
-def _form_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 @staff_required
@@ -45,7 +41,7 @@ def region_create(request):
             try:
                 services.create_region(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                _form_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Region saved."))
                 return redirect("sites:region_list")
@@ -64,7 +60,7 @@ def region_edit(request, pk: int):
                 **form.cleaned_data,
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Region saved."))
             return redirect("sites:region_list")
@@ -92,7 +88,7 @@ def community_create(request):
         try:
             community = services.create_community(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Community saved."))
             return redirect("sites:community_detail", slug=community.slug)
@@ -135,7 +131,7 @@ def community_edit(request, slug: str):
         try:
             community = services.update_community(fresh, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Community saved."))
             return redirect("sites:community_detail", slug=community.slug)
@@ -173,7 +169,7 @@ def site_create(request, slug: str):
                 actor=request.user, community=community, **form.cleaned_data
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Site saved."))
             return redirect("sites:site_detail", pk=site.pk)
@@ -211,7 +207,7 @@ def site_edit(request, pk: int):
         try:
             services.update_site(fresh, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Site saved."))
             return redirect("sites:site_detail", pk=site.pk)
