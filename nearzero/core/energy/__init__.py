@@ -1,0 +1,1 @@
+"""Energy science: solar resource, PV yield (pvlib), interval data rules, self-consumption."""
