@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "nearzero.sites",
     "nearzero.audit",
     "nearzero.inventory",
+    "nearzero.energy",
 ]
 
 MIDDLEWARE = [
