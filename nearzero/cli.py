@@ -19,7 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-COMMAND_MODULES = ["nearzero.cli_base", "nearzero.sites.cli", "nearzero.inventory.cli"]
+COMMAND_MODULES = [
+    "nearzero.cli_base",
+    "nearzero.sites.cli",
+    "nearzero.inventory.cli",
+    "nearzero.energy.cli_pv",
+]
 
 
 class CLIError(Exception):

@@ -202,3 +202,14 @@ def test_no_base_never_divides_by_zero(base):
     assert d.no_base is True
     assert d.change_pct is None and d.activity_effect_pct is None
     assert not any(isinstance(v, float) and math.isinf(v) for v in d.to_dict().values())
+
+
+def test_charging_co2_by_hand():
+    from nearzero.core.energy.charging import charging_co2
+
+    # 30 kWh / 0.15 kWh/km = 200 km; × 0.07 L/km = 14 L; × 0.7475 kg/L × 2.9251 = 30.611 kg;
+    # grid 30 × 0.5617 = 16.851 kg; net 13.760 kg.
+    result = charging_co2(30, "ev", gasoline_kgco2_per_kg=2.9251, grid_kgco2_per_kwh=0.5617)
+    assert result.km == pytest.approx(200)
+    assert result.petrol_kgco2_avoided == pytest.approx(30.611, abs=1e-3)
+    assert result.net_avoided_kgco2 == pytest.approx(13.760, abs=1e-3)
