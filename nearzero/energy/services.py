@@ -15,9 +15,20 @@ from nearzero.core.ghg import reference
 from .choices import CARRIER_UNIT
 from .models import CandidateRoof, ChargingSession, Meter, OtherRenewable, PVSystem
 
-METER_FIELDS = ("code", "name", "site", "carrier", "direction", "unit", "register",
-                "resolution_min", "rollover_at", "inventory_activity_type",
-                "inventory_category", "is_active")
+METER_FIELDS = (
+    "code",
+    "name",
+    "site",
+    "carrier",
+    "direction",
+    "unit",
+    "register",
+    "resolution_min",
+    "rollover_at",
+    "inventory_activity_type",
+    "inventory_category",
+    "is_active",
+)
 
 
 class EnergyError(DomainError):
@@ -33,17 +44,23 @@ def _check_meter(meter: Meter) -> None:
     if unit.dimension != canonical.dimension and not (
         meter.carrier == "electricity" and meter.unit == "Wh"
     ):
-        raise EnergyError("unit_for_other_carrier",
-                          _("This unit does not measure the meter's carrier."), field="unit")
+        raise EnergyError(
+            "unit_for_other_carrier",
+            _("This unit does not measure the meter's carrier."),
+            field="unit",
+        )
     if meter.site_id and meter.site.community_id != meter.community_id:
-        raise EnergyError("site_other_community", _("The site belongs to another community."),
-                          field="site")
+        raise EnergyError(
+            "site_other_community", _("The site belongs to another community."), field="site"
+        )
     if meter.inventory_activity_type:
         spec = reference.activity_types().get(meter.inventory_activity_type)
         if spec is None or meter.inventory_category not in spec.gpc:
-            raise EnergyError("bad_inventory_link",
-                              _("This activity type and category do not go together."),
-                              field="inventory_activity_type")
+            raise EnergyError(
+                "bad_inventory_link",
+                _("This activity type and category do not go together."),
+                field="inventory_activity_type",
+            )
 
 
 @transaction.atomic
@@ -54,8 +71,13 @@ def create_meter(*, actor, community, **values: Any) -> Meter:
     _check_meter(meter)
     meter.full_clean()
     meter.save()
-    record("energy.meter.created", actor=actor, obj=meter, community=community,
-           changes=diff({}, snapshot(meter, METER_FIELDS)))
+    record(
+        "energy.meter.created",
+        actor=actor,
+        obj=meter,
+        community=community,
+        changes=diff({}, snapshot(meter, METER_FIELDS)),
+    )
     return meter
 
 
@@ -71,8 +93,13 @@ def update_meter(meter: Meter, *, actor, **values: Any) -> Meter:
     changes = diff(before, snapshot(meter, METER_FIELDS))
     if changes:
         meter.save(update_fields=list(changes))
-        record("energy.meter.updated", actor=actor, obj=meter, community=meter.community,
-               changes=changes)
+        record(
+            "energy.meter.updated",
+            actor=actor,
+            obj=meter,
+            community=meter.community,
+            changes=changes,
+        )
     return meter
 
 
@@ -80,41 +107,54 @@ def _create(model, action: str, *, actor, community, **values: Any):
     obj = model(community=community, **values)
     obj.full_clean()
     obj.save()
-    record(action, actor=actor, obj=obj, community=community,
-           changes={k: [None, getattr(obj, k) if not hasattr(getattr(obj, k), "pk")
-                        else getattr(obj, k).pk] for k in values})
+    record(
+        action,
+        actor=actor,
+        obj=obj,
+        community=community,
+        changes={
+            k: [None, getattr(obj, k) if not hasattr(getattr(obj, k), "pk") else getattr(obj, k).pk]
+            for k in values
+        },
+    )
     return obj
 
 
 @transaction.atomic
 def add_pv_system(*, actor, community, **values: Any) -> PVSystem:
-    return _create(PVSystem, "energy.pv_system.created", actor=actor, community=community,
-                   **values)
+    return _create(PVSystem, "energy.pv_system.created", actor=actor, community=community, **values)
 
 
 @transaction.atomic
 def add_candidate_roof(*, actor, community, **values: Any) -> CandidateRoof:
-    return _create(CandidateRoof, "energy.roof.created", actor=actor, community=community,
-                   **values)
+    return _create(CandidateRoof, "energy.roof.created", actor=actor, community=community, **values)
 
 
 @transaction.atomic
 def add_renewable(*, actor, community, **values: Any) -> OtherRenewable:
-    return _create(OtherRenewable, "energy.renewable.created", actor=actor,
-                   community=community, **values)
+    return _create(
+        OtherRenewable, "energy.renewable.created", actor=actor, community=community, **values
+    )
 
 
 @transaction.atomic
 def record_charging_sessions(*, actor, community, sessions: list[dict]) -> int:
     """Add sessions not seen before (by session id); returns how many were new."""
-    known = set(ChargingSession.objects.filter(community=community).values_list(
-        "external_id", flat=True))
-    new = [ChargingSession(community=community, **s) for s in sessions
-           if s["external_id"] not in known]
+    known = set(
+        ChargingSession.objects.filter(community=community).values_list("external_id", flat=True)
+    )
+    new = [
+        ChargingSession(community=community, **s) for s in sessions if s["external_id"] not in known
+    ]
     for session in new:
         session.full_clean(validate_unique=False)
     ChargingSession.objects.bulk_create(new)
-    record("energy.charging.imported", actor=actor, community=community,
-           object_type="energy.chargingsession", object_label=str(community),
-           changes={"sessions": [None, len(new)], "already_known": [None, len(sessions) - len(new)]})
+    record(
+        "energy.charging.imported",
+        actor=actor,
+        community=community,
+        object_type="energy.chargingsession",
+        object_label=str(community),
+        changes={"sessions": [None, len(new)], "already_known": [None, len(sessions) - len(new)]},
+    )
     return len(new)

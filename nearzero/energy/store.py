@@ -294,7 +294,7 @@ class IntervalStore:
             return scan
         months = {Path(name).parent for (name,) in revised}
         candidates = [f for f in files if f.parent in months]
-        superseded = con.execute(
+        superseded = con.sql(
             f"""
             WITH rev AS (
                 SELECT DISTINCT meter_id, ts
