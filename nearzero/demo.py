@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from nearzero.accounts import demo as accounts_demo
+from nearzero.energy import demo as energy_demo
 from nearzero.inventory import demo as inventory_demo
 from nearzero.sites import demo as sites_demo
 from nearzero.sites.models import Community
@@ -36,4 +37,5 @@ def load_demo() -> DemoResult:
         tree = sites_demo.load()
         accounts_demo.load(tree)
         inventory_demo.load(tree)
+        energy_demo.load(tree)
     return DemoResult(True, time.perf_counter() - start)

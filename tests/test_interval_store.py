@@ -282,7 +282,7 @@ def test_15_minute_peak_demand_from_5_minute_data(store):
     t0 = np.datetime64("2024-03-05T00:00")
     values = [0.1] * 288  # 5-minute energy [kWh]: 1.2 kW on average
     values[120:123] = [0.5, 0.6, 0.4]  # 10:00–10:15 local: 1.5 kWh in 15 min
-    values[125:128] = [0.7, 0.7, 0.7]  # 10:25–10:40: 2.1 kWh, but across two 15-min periods
+    values[125:128] = [0.7, 0.7, 0.6]  # 10:25–10:40: 2.0 kWh, across two 15-min periods
     lines = [
         f"E5,{np.datetime_as_string(t0 + i * np.timedelta64(5, 'm'))}+08:00,{v}"
         for i, v in enumerate(values)
@@ -291,8 +291,9 @@ def test_15_minute_peak_demand_from_5_minute_data(store):
     ingest(store, parsed, 1)
     peak = store.peak_demand_kw(SLUG, [5], "2024-03", SHANGHAI, resolution_min={5: 5})
     row = peak.iloc[0]
-    # 10:15–10:30 holds 0.1 + 0.7 + 0.7 = 1.5 kWh and 10:30–10:45 0.7 + 0.1 + 0.1 = 0.9; the
-    # largest 15-minute energy is 1.5 kWh (first at 10:00) → 1.5 × 4 = 6.0 kW.
+    # Periods are clock-aligned: 10:15–10:30 = 0.1 + 0.1 + 0.7 = 0.9 kWh and 10:30–10:45 =
+    # 0.7 + 0.6 + 0.1 = 1.4 kWh, so the largest is 10:00–10:15 with 1.5 kWh → 1.5 × 4 = 6.0 kW
+    # (a meter's sliding window would catch 10:25–10:40, 2.0 kWh → 8.0 kW).
     assert row.peak_kw == pytest.approx(6.0)
     assert row.peak_start == utc(2024, 3, 5, 2, 0)
     assert (row.period_min, row.intervals) == (15, 3)
@@ -335,3 +336,16 @@ def test_meters_without_data_still_get_rows(store):
     empty = IntervalStore(store.root / "nothing")
     frame = empty.daily(SLUG, [1], dt.date(2024, 3, 5), dt.date(2024, 3, 6), SHANGHAI)
     assert frame.intervals.tolist() == [0]
+
+
+def test_a_meter_coarser_than_15_minutes_uses_its_own_interval_as_demand_period(store):
+    hourly = {**METERS, "H1": meter(6, "H1", resolution_min=60)}
+    lines = [f"H1,2024-03-05T{h:02d}:00:00+08:00,{2.0 + (h == 9)}" for h in range(24)]
+    lines += quarter_hours("E1", "2024-03-05", [0.5] * 4 + [0.75] + [0.5] * 3)
+    parsed = iv.parse_csv(csv_bytes(*lines), ColumnMapping(), hourly, SHANGHAI)
+    ingest(store, parsed, 1)
+    peak = store.peak_demand_kw(SLUG, [1, 6], "2024-03", SHANGHAI, resolution_min={1: 15, 6: 60})
+    assert peak.meter_id.tolist() == [1, 6]
+    assert peak.peak_kw.tolist() == pytest.approx([3.0, 3.0])  # 0.75 kWh × 4; 3.0 kWh × 1
+    assert peak.period_min.tolist() == [15, 60]
+    assert peak.peak_start.tolist() == [utc(2024, 3, 4, 17, 0), utc(2024, 3, 5, 1, 0)]

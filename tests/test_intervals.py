@@ -441,3 +441,19 @@ def test_a_large_file_is_parsed_without_a_python_loop_per_row():
     assert pa.compute.sum(parsed.table["value"]).as_py() == pytest.approx(
         0.25 * n_meters * per_meter
     )
+
+
+def test_a_zoned_column_with_fractions_and_one_bad_row_is_read_row_by_row():
+    parsed = iv.parse_csv(
+        csv_bytes(
+            "E1,2024-03-01T00:15:00.000+08:00,1",
+            "E1,garbage,1",
+            "E1,2024-03-01T00:30:00+0800,1",
+            header="meter,timestamp,value",
+        ),
+        ColumnMapping(),
+        METERS,
+        SHANGHAI,
+    )
+    assert problems(parsed) == [(3, "timestamp", "garbage", "bad_timestamp")]
+    assert [r[1] for r in rows(parsed)] == [utc(2024, 2, 29, 16, 15), utc(2024, 2, 29, 16, 30)]

@@ -106,34 +106,10 @@ def _dongping_rows(year: int, sites, rng: random.Random) -> list[dict]:
     for site in sites:
         annual = base_kwh[site.kind]
         if later and site.kind == SiteKind.CENTRE:
-            annual -= 90_000  # rooftop PV from January 2024 covers part of the centre's use
+            continue  # from 2024 the centre's meters report it (nearzero.energy.demo)
         for m, q in enumerate(_monthly(annual, ELECTRICITY_SEASON, rng), start=1):
             rows.append(_row(m, "electricity_grid", "public", q, "kWh", site.name_zh))
     if later:
-        pv = _monthly(
-            105_000, [0.6, 0.7, 0.9, 1.05, 1.15, 1.0, 1.3, 1.3, 1.05, 0.95, 0.7, 0.6], rng
-        )
-        for m, q in enumerate(pv, start=1):
-            rows.append(
-                _row(
-                    m,
-                    "renewable_self_consumed",
-                    "public",
-                    round(q * 0.86, 1),
-                    "kWh",
-                    "中心屋顶光伏 centre rooftop PV",
-                )
-            )
-            rows.append(
-                _row(
-                    m,
-                    "renewable_exported",
-                    "public",
-                    round(q * 0.14, 1),
-                    "kWh",
-                    "中心屋顶光伏 centre rooftop PV",
-                )
-            )
         for m, q in enumerate(_monthly(38_000, [1.0] * 12, rng), start=1):
             rows.append(
                 _row(m, "electricity_grid", "transport", q, "kWh", "充电哨兵 charging sentinels")
