@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("nearzero.sites.urls")),
     path("", include("nearzero.audit.urls")),
     path("", include("nearzero.inventory.urls")),
+    path("", include("nearzero.energy.urls")),
     path("", include("nearzero.web.urls")),
 ]

@@ -92,3 +92,17 @@ def other_station(own_station):
         .order_by("pk")
         .first()
     )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_interval_store(settings):
+    """The Parquet store is files, not database rows: a test's rollback does not remove what
+    it wrote. Remove every store file a test created, so tests stay independent."""
+    from pathlib import Path
+
+    root = Path(settings.DATA_DIR) / "interval"
+    before = set(root.rglob("*.parquet")) if root.exists() else set()
+    yield
+    if root.exists():
+        for path in set(root.rglob("*.parquet")) - before:
+            path.unlink()

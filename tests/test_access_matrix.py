@@ -105,6 +105,30 @@ MATRIX = {
             "unit": "kWh",
         },
     ),
+    "energy:overview": ("GET", "dongping", DONGPING_READ),
+    "energy:pv": ("GET", "dongping", DONGPING_READ),
+    "energy:meter_create": ("GET", "dongping", DONGPING_WRITE),
+    "energy:import": ("GET", "dongping", DONGPING_WRITE),
+    "energy:batch": ("GET", "batch", DONGPING_READ),
+    "api:list_meters": ("GET", "dongping", API_DONGPING_READ),
+    "api:push_readings": (
+        "POST",
+        "dongping",
+        row(401, 401, 404, 201, 201, 404, 201),
+        {
+            "readings": [
+                {"meter": "DP-C-GRID", "timestamp": "2025-01-01T00:00:00+08:00", "value": 1.5}
+            ]
+        },
+    ),
+    "api:meter_daily": ("GET", "meter", API_DONGPING_READ),
+    "api:meter_monthly": ("GET", "meter", API_DONGPING_READ),
+    "api:assess_pv": (
+        "POST",
+        "dongping",
+        API_DONGPING_READ,
+        {"kwp": 10, "tilt_deg": 20},
+    ),
     "api:update_site": (
         "PATCH",
         "other_station",
@@ -146,6 +170,8 @@ PARAMS = {
     "chongming": ("pk", "pk"),
     "inventory": ("pk", "inventory_id"),
     "activity": ("pk", "pk"),
+    "batch": ("pk", "pk"),
+    "meter": ("pk", "meter_id"),
 }
 
 
@@ -159,6 +185,8 @@ def _kwargs(name: str, key: str | None, values: dict) -> dict:
 @pytest.mark.parametrize("persona", P)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_access(name, persona, client_for, dongping, other_station):
+    from nearzero.energy.models import ImportBatch as ReadingBatch
+    from nearzero.energy.models import Meter
     from nearzero.inventory.models import Inventory
     from nearzero.sites.models import Region
 
@@ -170,6 +198,8 @@ def test_access(name, persona, client_for, dongping, other_station):
         "chongming": Region.objects.get(name_en="Chongming District").pk,
         "inventory": inventory.pk,
         "activity": inventory.activities.order_by("pk").first().pk,
+        "batch": ReadingBatch.objects.filter(community=dongping).first().pk,
+        "meter": Meter.objects.get(community=dongping, code="DP-C-GRID").pk,
     }
     url = reverse(name, kwargs=_kwargs(name, key, values))
     client = client_for(persona)

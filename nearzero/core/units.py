@@ -39,6 +39,7 @@ CANONICAL = {
 }
 
 _UNITS = [
+    Unit("Wh", "energy", 0.001),
     Unit("kWh", "energy", 1.0),
     Unit("MWh", "energy", 1_000.0),
     Unit("GWh", "energy", 1_000_000.0),
@@ -63,6 +64,7 @@ _UNITS = [
 UNITS: dict[str, Unit] = {u.code: u for u in _UNITS}
 #: Spellings people type, mapped to our codes.
 ALIASES = {
+    "wh": "Wh",
     "kwh": "kWh",
     "千瓦时": "kWh",
     "度": "kWh",

@@ -97,9 +97,9 @@ def simulated_year(
     )
     # Cloud noise per day (clearness varies day to day) and per interval.
     days = n // 96
-    daily = np.clip(rng.normal(1.0, 0.25, days), 0.2, 1.4)
+    daily = np.clip(rng.normal(1.0, 0.10, days), 0.6, 1.2)
     generation = np.repeat(hourly_kw, 4) * 0.25 * np.repeat(daily, 96)[:n]
-    generation *= np.clip(rng.normal(1.0, 0.08, n), 0.5, 1.3)
+    generation *= np.clip(rng.normal(1.0, 0.05, n), 0.7, 1.3)
     generation = np.clip(generation, 0, None)
     for day in OUTAGE_DAYS:
         first = (day - dt.date(YEAR, 1, 1)).days * 96

@@ -42,7 +42,12 @@ class Meter(models.Model):
     resolution_min = models.PositiveSmallIntegerField(
         _("resolution (min)"), default=15, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
-    rollover_at = models.FloatField(_("counter maximum"), null=True, blank=True)
+    rollover_at = models.FloatField(
+        _("counter wraps at"),
+        null=True,
+        blank=True,
+        help_text=_("the register's modulus, e.g. 100000 for a display that tops out at 99999.9"),
+    )
     #: Monthly totals of this meter become inventory activity records of this type/category.
     inventory_activity_type = models.CharField(
         _("inventory activity type"), max_length=40, blank=True

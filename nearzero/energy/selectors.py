@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from nearzero.core.energy import pv, solar
 from nearzero.core.geo import bbox
@@ -120,3 +121,210 @@ def store():
     from .store import IntervalStore
 
     return IntervalStore(settings.DATA_DIR)
+
+
+def latest_year(community) -> int | None:
+    months = store().months(community.slug)
+    return int(months[-1][:4]) if months else None
+
+
+@dataclass
+class MeterYear:
+    meter: object
+    year: int
+    daily: object  # DataFrame: day, kwh, intervals, expected_intervals
+    monthly: object  # DataFrame: month, kwh, …
+    profile_kwh: list  # 96 mean values per 15-minute slot of the day
+    heat: list  # [[day index, hour, kWh], …] for the heat map
+    peak_kw: float | None
+    peak_at: object
+    gaps: list  # [(start, end)] local
+    total: float
+
+
+def meter_year(community, meter, year: int) -> MeterYear:
+    """A meter's year from the store: days, months, the average day, an hour × day grid,
+    the largest 15-minute demand and the gaps."""
+    import datetime as dt
+    import zoneinfo
+
+    import numpy as np
+
+    tz = community.time_zone
+    s = store()
+    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    res = {meter.pk: meter.resolution_min}
+    daily = s.daily(community.slug, [meter.pk], start, end, tz, resolution_min=res)
+    monthly = s.monthly(community.slug, [meter.pk], start, end, tz, resolution_min=res)
+    zone = zoneinfo.ZoneInfo(tz)
+    a, b = dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone)
+    quarter = s.series(community.slug, [meter.pk], a, b, 15, time_zone=tz)
+    profile = [0.0] * 96
+    heat: list = []
+    if not quarter.empty:
+        local = quarter["ts"].dt.tz_convert(tz) if hasattr(quarter["ts"], "dt") else quarter["ts"]
+        slot = (local.dt.hour * 4 + local.dt.minute // 15).to_numpy()
+        values = quarter["kwh"].to_numpy(dtype=float)
+        sums = np.bincount(slot, weights=values, minlength=96)
+        counts = np.bincount(slot, minlength=96)
+        profile = [round(float(x), 3) for x in np.divide(sums, np.maximum(counts, 1))]
+        day_index = (local.dt.normalize() - local.dt.normalize().min()).dt.days.to_numpy()
+        hour = local.dt.hour.to_numpy()
+        grid = np.zeros((int(day_index.max()) + 1, 24))
+        np.add.at(grid, (day_index, hour), values)
+        heat = [
+            [int(d), int(h), round(float(grid[d, h]), 2)]
+            for d in range(grid.shape[0])
+            for h in range(24)
+        ]
+    peak_kw, peak_at = None, None
+    peaks = [
+        s.peak_demand_kw(community.slug, [meter.pk], f"{year}-{m:02d}", tz) for m in range(1, 13)
+    ]
+    for frame in peaks:
+        if not frame.empty and (peak_kw is None or frame["peak_kw"].max() > peak_kw):
+            peak_kw = float(frame["peak_kw"].max())
+            peak_at = frame.loc[frame["peak_kw"].idxmax(), "peak_start"]
+    gaps = s.gaps(community.slug, meter.pk, a, b, meter.resolution_min, time_zone=tz)
+    return MeterYear(
+        meter,
+        year,
+        daily,
+        monthly,
+        profile,
+        heat,
+        peak_kw,
+        peak_at,
+        gaps,
+        float(np.nansum(daily["kwh"].to_numpy(dtype=float))),
+    )
+
+
+def charging_summary(community) -> dict:
+    """Sessions, kWh and the net CO2 avoided against petrol, by vehicle kind."""
+    from django.db.models import Count, Sum
+
+    from nearzero.core.energy.charging import charging_co2
+
+    from .models import ChargingSession
+
+    factor = grid_factor_for(community)
+    gasoline = 2.9251  # kgCO2/kg, cn.fuel.gasoline.co2 (省级温室气体清单编制指南)
+    rows = (
+        ChargingSession.objects.filter(community=community)
+        .values("vehicle")
+        .annotate(n=Count("id"), kwh=Sum("kwh"))
+        .order_by("vehicle")
+    )
+    out = []
+    for row in rows:
+        co2 = charging_co2(
+            row["kwh"] or 0.0,
+            row["vehicle"],
+            gasoline_kgco2_per_kg=gasoline,
+            grid_kgco2_per_kwh=factor.kgco2_per_kwh,
+        )
+        out.append(
+            {
+                "vehicle": row["vehicle"],
+                "sessions": row["n"],
+                "kwh": row["kwh"],
+                "net_avoided_t": co2.net_avoided_kgco2 / 1000.0,
+            }
+        )
+    return {"rows": out, "factor": factor}
+
+
+#: Labels of the monitoring causes (nearzero.core.energy.monitoring).
+CAUSE_LABELS = {
+    "outage": _("outage"),
+    "clipping": _("clipping"),
+    "underperformance": _("underperformance"),
+    "degradation_or_soiling": _("degradation or soiling"),
+}
+
+
+@dataclass
+class SystemStatus:
+    system: PVSystem
+    year: int | None
+    expected_annual_kwh: float
+    report: object | None  # MonitoringReport
+    selfcons: object | None  # SelfConsumption
+    gaps: list
+
+    @property
+    def underperformance(self) -> list:
+        if self.report is None:
+            return []
+        return [f for f in self.report.findings if f.cause == "underperformance"]
+
+
+def pv_systems_status(community, weather: Weather) -> list[SystemStatus]:
+    """Expected (the model on the station year) vs actual (the generation meter) per system,
+    with performance ratio, findings and self-consumption from co-timed meters."""
+    import datetime as dt
+    import zoneinfo
+
+    import pandas as pd
+
+    from nearzero.core.energy import monitoring, pv, selfcons
+
+    out = []
+    systems = list(
+        PVSystem.objects.filter(community=community).select_related(
+            "generation_meter", "load_meter"
+        )
+    )
+    year = latest_year(community)
+    for system in systems:
+        spec = system_spec(system)
+        frame = community_weather(community, year=year or 2023).frame
+        fleet = pv.simulate_fleet(
+            frame, [spec], latitude_deg=weather.lat, longitude_deg=weather.lon, keep_hourly=True
+        )
+        report = balance = None
+        gaps: list = []
+        if system.generation_meter and year:
+            tz = community.time_zone
+            zone = zoneinfo.ZoneInfo(tz)
+            a, b = dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone)
+            hours = frame.index.floor("h").tz_convert("UTC")
+            expected = pd.Series(fleet.hourly_ac_kw[:, 0], index=hours)
+            poa = pd.Series(fleet.hourly_poa_w_per_m2[:, 0], index=hours)
+            meters = [system.generation_meter.pk] + (
+                [system.load_meter.pk] if system.load_meter else []
+            )
+            hourly = store().series(
+                community.slug, [system.generation_meter.pk], a, b, 60, time_zone=tz
+            )
+            actual = (
+                hourly.set_index("ts")["kwh"].reindex(hours).fillna(0.0)
+                if not hourly.empty
+                else pd.Series(0.0, index=hours)
+            )
+            report = monitoring.evaluate(
+                actual,
+                expected,
+                kwp=system.kwp,
+                poa_w_per_m2=poa,
+                ac_limit_kw=system.inverter_ac_kw,
+                tz=tz,
+            )
+            gaps = store().gaps(
+                community.slug,
+                system.generation_meter.pk,
+                a,
+                b,
+                system.generation_meter.resolution_min,
+                time_zone=tz,
+            )
+            if system.load_meter:
+                quarter = store().series(community.slug, meters, a, b, 15, time_zone=tz)
+                wide = quarter.pivot(index="ts", columns="meter_id", values="kwh").dropna()
+                if not wide.empty and len(wide.columns) == 2:
+                    balance = selfcons.self_consumption(
+                        wide[system.generation_meter.pk], wide[system.load_meter.pk]
+                    )
+        out.append(SystemStatus(system, year, float(fleet.annual_kwh[0]), report, balance, gaps))
+    return out

@@ -58,9 +58,7 @@ def _check_meter(meter: Meter) -> None:
     except units.UnitError:
         raise EnergyError("bad_unit", _("unknown unit"), field="unit") from None
     canonical = units.parse_unit(CARRIER_UNIT[meter.carrier])
-    if unit.dimension != canonical.dimension and not (
-        meter.carrier == "electricity" and meter.unit == "Wh"
-    ):
+    if unit.dimension != canonical.dimension:
         raise EnergyError(
             "unit_for_other_carrier",
             _("This unit does not measure the meter's carrier."),

@@ -275,7 +275,11 @@ class IntervalStore:
         base = self.community_dir(community)
         if not base.is_dir():
             return []
-        return sorted(p.name[len("month=") :] for p in base.glob("month=*") if p.is_dir())
+        return sorted(
+            p.name[len("month=") :]
+            for p in base.glob("month=*")
+            if p.is_dir() and any(p.glob("*.parquet"))
+        )
 
     def files(self, community: str, months: Iterable[str]) -> list[Path]:
         """The batch files of the given months that exist."""

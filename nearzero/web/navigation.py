@@ -21,7 +21,7 @@ DOMAINS: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard"), "web:dashboard"),
     NavItem("map", _("Sites and map"), "sites:community_map"),
     NavItem("inventory", _("Carbon inventory"), "inventory:list"),
-    NavItem("energy", _("Energy"), None),
+    NavItem("energy", _("Energy"), "energy:overview"),
     NavItem("engagement", _("Engagement"), None),
     NavItem("points", _("Carbon points"), None),
     NavItem("circle", _("15-minute low-carbon circle"), None),

@@ -335,6 +335,7 @@ class LitPower:
     rows: np.ndarray  # (lit hours,) positions in the weather table
     ac_w: np.ndarray  # (lit hours, systems) AC power [W], mean over each interval
     poa_global_sum_w_per_m2: np.ndarray  # (systems,) Σ POA global over all hours [W/m² · h]
+    poa_w: np.ndarray | None = None  # (lit hours, systems) POA global [W/m²], if kept
 
     def full_ac_w(self, n_hours: int) -> np.ndarray:
         """AC power for every hour, shape (hours, systems) [W]."""
@@ -347,6 +348,8 @@ def ac_power_w(
     weather: pd.DataFrame,
     geometry: SunGeometry,
     systems: SystemColumns,
+    *,
+    keep_poa: bool = False,
 ) -> LitPower:
     """AC power of every system, hour by hour, in the hours with irradiance.
 
@@ -369,6 +372,7 @@ def ac_power_w(
     wind = hourly(weather["wind_speed"].to_numpy(dtype=float))
     ac = np.empty((len(rows), n_s))
     poa_sum = np.empty(n_s)
+    poa = np.empty((len(rows), n_s)) if keep_poa else None
 
     for start in range(0, n_s, CHUNK_SYSTEMS):
         sl = slice(start, min(start + CHUNK_SYSTEMS, n_s))
@@ -414,7 +418,9 @@ def ac_power_w(
             )
         ac[:, sl] = np.where(np.isnan(ac_chunk), 0.0, ac_chunk)
         poa_sum[sl] = np.nansum(irrad["poa_global"], axis=0)
-    return LitPower(rows, ac, poa_sum)
+        if poa is not None:
+            poa[:, sl] = np.nan_to_num(np.asarray(irrad["poa_global"], dtype=float))
+    return LitPower(rows, ac, poa_sum, poa)
 
 
 @dataclass
@@ -427,6 +433,7 @@ class FleetYield:
     poa_kwh_per_m2: np.ndarray  # (systems,) annual POA global insolation [kWh/m²]
     index: pd.DatetimeIndex
     hourly_ac_kw: np.ndarray | None = None  # (hours, systems) [kW], if kept
+    hourly_poa_w_per_m2: np.ndarray | None = None  # (hours, systems) POA global, if kept
 
     @property
     def specific_yield_kwh_per_kwp(self) -> np.ndarray:
@@ -480,7 +487,7 @@ def simulate_fleet(
     if not len(cols):
         raise PVError("no_systems", "the fleet has no systems")
     geometry = sun_geometry(weather.index, lat, lon, alt, weather["temp_air"].to_numpy(dtype=float))
-    lit = ac_power_w(weather, geometry, cols)
+    lit = ac_power_w(weather, geometry, cols, keep_poa=keep_hourly)
     step_h = solar.interval_hours(weather.index)
     month_idx = weather.index.month.to_numpy()[lit.rows] - 1
     onehot = np.zeros((12, len(lit.rows)))
@@ -493,7 +500,14 @@ def simulate_fleet(
         poa_kwh_per_m2=lit.poa_global_sum_w_per_m2 * step_h / W_PER_KW,
         index=weather.index,
         hourly_ac_kw=lit.full_ac_w(len(weather)) / W_PER_KW if keep_hourly else None,
+        hourly_poa_w_per_m2=_full(lit.poa_w, lit.rows, len(weather)) if keep_hourly else None,
     )
+
+
+def _full(lit_values: np.ndarray, rows: np.ndarray, n_hours: int) -> np.ndarray:
+    out = np.zeros((n_hours, lit_values.shape[1]))
+    out[rows] = lit_values
+    return out
 
 
 # --- Grid factor, avoided CO2, payback ------------------------------------------------------

@@ -11,7 +11,7 @@
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
       grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis" } }, chart.option);
-    if (option.xAxis && option.xAxis.type === "category") {
+    if (option.xAxis && option.xAxis.type === "category" && option.xAxis.data.length <= 12) {
       // Show every category, wrapping long names instead of hiding every other one.
       option.xAxis.axisLabel = Object.assign({ interval: 0, overflow: "break",
         width: Math.max(48, el.clientWidth / Math.max(1, option.xAxis.data.length) - 8) },
