@@ -213,3 +213,25 @@ def test_api_pv_assessment(client_for, dongping):
     assert 900 < data["specific_yield_kwh_per_kwp"] < 1300
     assert data["factor_used"]["id"] == "cn.grid.2023.average.east"
     assert len(data["monthly_kwh"]) == 12
+
+
+def test_a_communitys_own_station_serves_it_when_nearer(dongping):
+    from nearzero.energy.models import SolarStation
+
+    lat, lon = selectors.community_point(dongping)
+    own = SolarStation(
+        community=dongping,
+        code="DP-01",
+        name="东平自建站",
+        lat=lat,
+        lon=lon,
+        monthly_ghi_kwh_m2=[60] * 12,
+        diffuse_share=0.5,
+        source="test",
+    )
+    own.full_clean()
+    own.save()
+    weather = selectors.community_weather(dongping)
+    assert weather.station.code == "DP-01" and weather.distance_km < 0.01
+    monthly = weather.frame["ghi"].resample("MS").sum() / 1000  # W·h/m² per hour → kWh/m²
+    assert monthly.to_numpy() == pytest.approx([60] * 12, rel=1e-6)

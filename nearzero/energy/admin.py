@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import CandidateRoof, ChargingSession, ImportBatch, Meter, OtherRenewable, PVSystem
+from .models import (
+    CandidateRoof,
+    ChargingSession,
+    ImportBatch,
+    Meter,
+    OtherRenewable,
+    PVSystem,
+    SolarStation,
+)
 
 
 @admin.register(Meter)
@@ -42,5 +50,5 @@ class ReadingImportAdmin(admin.ModelAdmin):
         return False
 
 
-for model in (PVSystem, CandidateRoof, OtherRenewable, ChargingSession):
+for model in (PVSystem, CandidateRoof, OtherRenewable, ChargingSession, SolarStation):
     admin.site.register(model)

@@ -237,3 +237,63 @@ class ChargingSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id} {self.kwh:g} kWh"
+
+
+class SolarStation(models.Model):
+    """A user's own solar-resource station: monthly irradiation and diffuse share, used like
+    the shipped stations (the nearest one serves a community)."""
+
+    community = models.ForeignKey(
+        "sites.Community", on_delete=models.PROTECT, related_name="solar_stations"
+    )
+    code = models.CharField(_("station code"), max_length=20)
+    name = models.CharField(_("name"), max_length=120)
+    lat = models.FloatField(_("latitude (°)"))
+    lon = models.FloatField(_("longitude (°)"))
+    altitude_m = models.FloatField(_("altitude (m)"), default=0)
+    monthly_ghi_kwh_m2 = models.JSONField(
+        _("monthly global horizontal irradiation (kWh/m²)"), help_text=_("12 values, January first")
+    )
+    diffuse_share = models.FloatField(
+        _("diffuse share"), validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    source = models.CharField(_("source"), max_length=255)
+
+    class Meta:
+        verbose_name = _("solar station")
+        verbose_name_plural = _("solar stations")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "code"], name="solar_station_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        values = self.monthly_ghi_kwh_m2
+        if not (
+            isinstance(values, list)
+            and len(values) == 12
+            and all(isinstance(v, int | float) and v >= 0 for v in values)
+        ):
+            raise ValidationError({"monthly_ghi_kwh_m2": _("Give 12 non-negative numbers.")})
+
+    def as_core(self):
+        from nearzero.core.energy import solar
+
+        return solar.Station(
+            code=self.code,
+            name=self.name,
+            name_zh=self.name,
+            latitude_deg=self.lat,
+            longitude_deg=self.lon,
+            altitude_m=self.altitude_m,
+            monthly_ghi_kwh_per_m2=tuple(float(v) for v in self.monthly_ghi_kwh_m2),
+            diffuse_share=self.diffuse_share,
+            temp_mean_c=16.0,
+            temp_annual_half_range_c=11.0,
+            wind_speed_m_per_s=2.0,
+            source=self.source,
+        )

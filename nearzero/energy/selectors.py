@@ -42,9 +42,15 @@ class Weather:
 
 def community_weather(community, year: int = 2023) -> Weather:
     """The nearest shipped station's monthly climate laid over the community's sun."""
+    from .models import SolarStation
+
     lat, lon = community_point(community)
-    station, distance = solar.nearest_station(lat, lon)
-    frame = _station_year(station.code, round(lat, 3), round(lon, 3), year)
+    own = [s.as_core() for s in SolarStation.objects.filter(community=community)]
+    station, distance = solar.nearest_station(lat, lon, own)
+    if station in own:
+        frame = solar.station_year(station, latitude_deg=lat, longitude_deg=lon, year=year)
+    else:
+        frame = _station_year(station.code, round(lat, 3), round(lon, 3), year)
     return Weather(frame, station, distance, lat, lon)
 
 

@@ -366,6 +366,7 @@ def sync_inventory_months(community, months: list[str], *, actor) -> int:
             quality_method="measured",
             quality_rating="high",
             note=f"{row.intervals}/{row.expected_intervals} intervals",
+            meter_ref=meter.code,
         )
         written += 1
     return written
@@ -420,6 +421,7 @@ def _sync_self_consumption(community, systems, months, inventories, *, actor) ->
                     quality_method="measured",
                     quality_rating="high",
                     note=f"{gen.code} × {load.code}, {balance.intervals} co-timed intervals",
+                    meter_ref=gen.code,
                 )
                 written += 1
     return written

@@ -250,9 +250,16 @@ def _record_fields(clean: CleanActivity) -> dict[str, Any]:
 
 @transaction.atomic
 def record_activity(
-    inventory: Inventory, *, actor, origin: str, evidence=None, **values: Any
+    inventory: Inventory,
+    *,
+    actor,
+    origin: str,
+    evidence=None,
+    meter_ref: str = "",
+    **values: Any,
 ) -> ActivityRecord:
-    """Create the record for its natural key, or update the existing one (old → new audited)."""
+    """Create the record for its natural key, or update the existing one (old → new audited).
+    ``meter_ref`` names the meter a measured monthly total came from."""
     clean, errors = clean_activity(values)
     if errors:
         name, _value, reason = errors[0]
@@ -276,6 +283,7 @@ def record_activity(
             label=clean.label,
             origin=origin,
             evidence=evidence or "",
+            meter_ref=meter_ref,
             **fields,
         )
         record(

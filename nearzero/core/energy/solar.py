@@ -180,10 +180,13 @@ def station(code: str) -> Station:
         ) from None
 
 
-def nearest_station(latitude_deg: float, longitude_deg: float) -> tuple[Station, float]:
-    """The shipped station nearest to a point, and its great-circle distance [km]."""
+def nearest_station(
+    latitude_deg: float, longitude_deg: float, extra: Sequence[Station] = ()
+) -> tuple[Station, float]:
+    """The station nearest to a point among the shipped ones and ``extra`` (users' own
+    stations), and its great-circle distance [km]."""
     best = min(
-        STATIONS.values(),
+        [*STATIONS.values(), *extra],
         key=lambda s: haversine_m(longitude_deg, latitude_deg, s.longitude_deg, s.latitude_deg),
     )
     distance_m = haversine_m(longitude_deg, latitude_deg, best.longitude_deg, best.latitude_deg)
