@@ -45,7 +45,7 @@ def meter_charts(data) -> list[dict]:
             "title": _("Energy per month (%(unit)s)") % {"unit": unit},
             "option": {
                 "tooltip": {"trigger": "axis"},
-                "xAxis": {"type": "category", "data": [str(m)[:7] for m in monthly["month"]]},
+                "xAxis": {"type": "category", "data": [str(m)[5:7] for m in monthly["month"]]},
                 "yAxis": {"type": "value"},
                 "series": [
                     {
@@ -113,7 +113,7 @@ def pv_charts(systems) -> list[dict]:
                     "tooltip": {"trigger": "axis"},
                     "legend": {"data": [_("expected"), _("actual")], "bottom": 0},
                     "grid": {"bottom": 56},
-                    "xAxis": {"type": "category", "data": [str(i) for i in monthly.index]},
+                    "xAxis": {"type": "category", "data": [str(i)[5:7] for i in monthly.index]},
                     "yAxis": {"type": "value"},
                     "series": [
                         {
