@@ -48,6 +48,9 @@ messages: venv
 bench: venv
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/inventory.py
+	$(BIN)/python benchmarks/pv_fleet.py
+	$(BIN)/python benchmarks/interval_import.py
+	$(BIN)/python benchmarks/interval_aggregation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output
