@@ -334,3 +334,62 @@ def pv_systems_status(community, weather: Weather) -> list[SystemStatus]:
                     )
         out.append(SystemStatus(system, year, float(fleet.annual_kwh[0]), report, balance, gaps))
     return out
+
+
+def community_months(community, year: int) -> list[dict]:
+    """Monthly totals of the community's electricity meters by direction (kWh), from the store:
+    the sum of each direction's meters, month by month (months without data stay empty)."""
+    import datetime as dt
+
+    from .models import Meter
+
+    meters = list(Meter.objects.filter(community=community, carrier="electricity"))
+    if not meters:
+        return []
+    frame = store().monthly(
+        community.slug,
+        [m.pk for m in meters],
+        dt.date(year, 1, 1),
+        dt.date(year + 1, 1, 1),
+        community.time_zone,
+        resolution_min={m.pk: m.resolution_min for m in meters},
+    )
+    direction = {m.pk: m.direction for m in meters}
+    frame["direction"] = frame["meter_id"].map(direction)
+    table = frame.pivot_table(
+        index="month", columns="direction", values="kwh", aggfunc="sum", dropna=False
+    )
+    return [
+        {"month": str(month)[:7], **{k: (None if v != v else v) for k, v in row.items()}}
+        for month, row in table.iterrows()
+    ]
+
+
+def roof_features(roofs: list[RoofResult], community) -> dict:
+    """GeoJSON: the community boundary and the candidate roofs (at their site) with yields."""
+    features = []
+    if community.boundary:
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"role": "boundary"},
+                "geometry": community.boundary.get("geometry", community.boundary),
+            }
+        )
+    for r in roofs:
+        site = r.roof.site
+        if site is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
+                "properties": {
+                    "name": r.roof.name,
+                    "kwp": round(r.assessment.kwp, 1),
+                    "annual_kwh": round(r.assessment.annual_kwh),
+                    "avoided_t": round(r.assessment.avoided_tco2e, 1),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

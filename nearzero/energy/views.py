@@ -52,6 +52,7 @@ def overview(request, slug: str):
             "batches": ImportBatch.objects.filter(community=community)[:10],
             "renewables": selectors.renewables(community),
             "charging": selectors.charging_summary(community),
+            "months": selectors.community_months(community, year) if year else [],
             "can_write": _can_write(request, community),
         },
     )
@@ -142,6 +143,7 @@ def pv_page(request, slug: str):
             "systems": systems,
             "charts": charts.pv_charts(systems),
             "cause_labels": selectors.CAUSE_LABELS,
+            "roof_geojson": selectors.roof_features(roofs, community),
             "today": dt.date.today(),
         },
     )
