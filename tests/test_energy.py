@@ -67,7 +67,7 @@ def test_import_reports_every_problem_and_adds_up(users, dongping, meters):
     )
     batch = outcome.batch
     assert not outcome.already_imported
-    assert batch.rows_in == 11
+    assert (batch.rows_in, batch.inserted, batch.duplicates, batch.rejected) == (11, 6, 1, 4)
     assert batch.rows_in == batch.inserted + batch.duplicates + batch.rejected
     codes = {(r.row, r.code) for r in batch.rejected_rows.all()}
     assert (5, "negative") in codes  # row 5: -2 kWh
