@@ -21,55 +21,33 @@ YEAR = 2024
 OUTAGE_DAYS = (dt.date(2024, 7, 16), dt.date(2024, 7, 17))
 
 
+#: The centre's meters: code, name, direction and the inventory link (grid purchases only).
+CENTRE_METERS = [
+    ("DP-C-GRID", "中心电网进线 centre grid supply", "import", "electricity_grid"),
+    ("DP-C-PV", "中心屋顶光伏 centre rooftop PV", "generation", ""),
+    ("DP-C-LOAD", "中心总用电 centre total load", "import", ""),
+    ("DP-C-EXPORT", "中心上网电量 centre export", "export", ""),
+]
+
+
 def _meters(tree, centre):
-    common = {"community": tree.dongping, "actor": None}
-    grid = services.create_meter(
-        **common,
-        code="DP-C-GRID",
-        name="中心电网进线 centre grid supply",
-        site=centre,
-        carrier="electricity",
-        direction="import",
-        unit="kWh",
-        register="interval",
-        resolution_min=15,
-        inventory_activity_type="electricity_grid",
-        inventory_category="public",
-    )
-    generation = services.create_meter(
-        **common,
-        code="DP-C-PV",
-        name="中心屋顶光伏 centre rooftop PV",
-        site=centre,
-        carrier="electricity",
-        direction="generation",
-        unit="kWh",
-        register="interval",
-        resolution_min=15,
-    )
-    load = services.create_meter(
-        **common,
-        code="DP-C-LOAD",
-        name="中心总用电 centre total load",
-        site=centre,
-        carrier="electricity",
-        direction="import",
-        unit="kWh",
-        register="interval",
-        resolution_min=15,
-    )
-    export = services.create_meter(
-        **common,
-        code="DP-C-EXPORT",
-        name="中心上网电量 centre export",
-        site=centre,
-        carrier="electricity",
-        direction="export",
-        unit="kWh",
-        register="interval",
-        resolution_min=15,
-    )
-    return grid, generation, load, export
+    return [
+        services.create_meter(
+            actor=None,
+            community=tree.dongping,
+            code=code,
+            name=name,
+            site=centre,
+            carrier="electricity",
+            direction=direction,
+            unit="kWh",
+            register="interval",
+            resolution_min=15,
+            inventory_activity_type=activity,
+            inventory_category="public" if activity else "",
+        )
+        for code, name, direction, activity in CENTRE_METERS
+    ]
 
 
 def simulated_year(
