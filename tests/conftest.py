@@ -106,3 +106,16 @@ def _isolated_interval_store(settings):
     if root.exists():
         for path in set(root.rglob("*.parquet")) - before:
             path.unlink()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages made outside a request (services, the core) are read in English by the
+    tests; a request still picks its language from the cookie, the browser or the default
+    (zh-hans). Resetting per test also stops one test's request language leaking into
+    the next test."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
