@@ -39,6 +39,7 @@ CANONICAL = {
 }
 
 _UNITS = [
+    # Smart meters and inverters export watt-hours: 1 Wh = 0.001 kWh (SI prefix).
     Unit("Wh", "energy", 0.001),
     Unit("kWh", "energy", 1.0),
     Unit("MWh", "energy", 1_000.0),
@@ -65,6 +66,7 @@ UNITS: dict[str, Unit] = {u.code: u for u in _UNITS}
 #: Spellings people type, mapped to our codes.
 ALIASES = {
     "wh": "Wh",
+    "瓦时": "Wh",
     "kwh": "kWh",
     "千瓦时": "kWh",
     "度": "kWh",

@@ -100,11 +100,6 @@ NOT_REJECTED = frozenset({"ok", "duplicate_in_file"})
 #: up to 10,000 kWh within one interval, far above any community meter's interval energy.
 ROLLOVER_WINDOW_FRACTION = 0.1
 
-#: Units the interval importer accepts beside ``nearzero.core.units`` (which starts at kWh).
-#: Smart meters and inverters export watt-hours; 1 Wh = 0.001 kWh (SI prefix).
-EXTRA_UNITS = {"Wh": units.Unit("Wh", "energy", 0.001)}
-EXTRA_ALIASES = {"wh": "Wh", "瓦时": "Wh"}
-
 _US_PER_S = 1_000_000
 _US_PER_MIN = 60 * _US_PER_S
 _US_PER_DAY = 86_400 * _US_PER_S
@@ -257,10 +252,8 @@ Previous = (
 
 
 def parse_unit(text: str) -> units.Unit:
-    """The unit for a code or spelling: ``nearzero.core.units`` plus :data:`EXTRA_UNITS`."""
-    raw = (text or "").strip()
-    extra = EXTRA_UNITS.get(raw) or EXTRA_UNITS.get(EXTRA_ALIASES.get(raw.lower(), ""))
-    return extra if extra is not None else units.parse_unit(raw)
+    """The unit for a code or spelling (``nearzero.core.units``, which includes Wh)."""
+    return units.parse_unit(text)
 
 
 def canonical_unit(unit: str) -> str:
