@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "nearzero.sites.cli",
     "nearzero.inventory.cli",
     "nearzero.energy.cli_pv",
+    "nearzero.engagement.cli",
 ]
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from nearzero.accounts import demo as accounts_demo
 from nearzero.energy import demo as energy_demo
+from nearzero.engagement import demo as engagement_demo
 from nearzero.inventory import demo as inventory_demo
 from nearzero.sites import demo as sites_demo
 from nearzero.sites.models import Community
@@ -38,4 +39,5 @@ def load_demo() -> DemoResult:
         accounts_demo.load(tree)
         inventory_demo.load(tree)
         energy_demo.load(tree)
+        engagement_demo.load(tree)
     return DemoResult(True, time.perf_counter() - start)

@@ -39,6 +39,7 @@ try:
     MAP_TILE_ATTRIBUTION = env_str("NEARZERO_MAP_TILE_ATTRIBUTION", "")
     DATABASE_URL = env_str("DATABASE_URL", "")
     SECRET_KEY = env_str("SECRET_KEY", "")
+    PII_KEY = env_str("NEARZERO_PII_KEY", "")
     DB_CONN_MAX_AGE = env_int("NEARZERO_DB_CONN_MAX_AGE", 60, minimum=0)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
@@ -57,6 +58,19 @@ if not SECRET_KEY:
     SECRET_KEY = key_file.read_text().strip()
 elif PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters of random text")
+
+if not PII_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("NEARZERO_PII_KEY must be set with NEARZERO_PROFILE=production")
+    # Development: one random key per data folder. Losing it makes stored phone numbers
+    # unreadable, so it is kept apart from SECRET_KEY (which may be rotated freely).
+    pii_key_file = DATA_DIR / ".pii_key"
+    if not pii_key_file.exists():
+        pii_key_file.write_text(secrets.token_urlsafe(48))
+        pii_key_file.chmod(0o600)
+    PII_KEY = pii_key_file.read_text().strip()
+elif len(PII_KEY) < 32 or len(set(PII_KEY)) < 5:
+    raise ImproperlyConfigured("NEARZERO_PII_KEY must be at least 32 characters of random text")
 
 if DATABASE_URL:
     try:
@@ -100,6 +114,7 @@ INSTALLED_APPS = [
     "nearzero.audit",
     "nearzero.inventory",
     "nearzero.energy",
+    "nearzero.engagement",
 ]
 
 MIDDLEWARE = [

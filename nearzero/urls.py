@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("nearzero.audit.urls")),
     path("", include("nearzero.inventory.urls")),
     path("", include("nearzero.energy.urls")),
+    path("", include("nearzero.engagement.urls")),
     path("", include("nearzero.web.urls")),
 ]

@@ -29,6 +29,13 @@ ANY_STAFF = row(302, 404, 200, 200, 200, 200, 200)
 OFFICERS = row(302, 404, 404, 404, 200, 200, 200)
 API_ANY_STAFF = row(401, 401, 200, 200, 200, 200, 200)
 API_DONGPING_READ = row(401, 401, 200, 200, 200, 404, 200)
+# Frontline work (check-in, practices, registering residents): Dongping's admin and station
+# worker at their own site, and superusers; officers read but do not scan.
+FRONTLINE = row(302, 404, 200, 200, 404, 404, 200)
+FRONTLINE_POST = row(302, 404, 302, 302, 404, 404, 302)
+API_FRONTLINE = row(401, 401, 201, 201, 404, 404, 201)
+PERSONAL_DATA = row(302, 404, 404, 200, 404, 404, 200)
+RESIDENT_ONLY = row(302, 200, 404, 404, 404, 404, 404)
 
 # name → (method, kwargs builder, expected per persona[, JSON body])
 MATRIX = {
@@ -129,6 +136,88 @@ MATRIX = {
         API_DONGPING_READ,
         {"kwp": 10, "tilt_deg": 20},
     ),
+    "engagement:overview": ("GET", "dongping", DONGPING_READ),
+    "engagement:events": ("GET", "dongping", DONGPING_READ),
+    "engagement:event_create": ("GET", "dongping", FRONTLINE),
+    "engagement:residents": ("GET", "dongping", DONGPING_READ),
+    "engagement:resident_create": ("GET", "dongping", FRONTLINE),
+    "engagement:practices": ("GET", "dongping", DONGPING_READ),
+    "engagement:quizzes": ("GET", "dongping", DONGPING_READ),
+    "engagement:quiz_create": ("GET", "dongping", DONGPING_WRITE),
+    "engagement:feedback_list": ("GET", "dongping", DONGPING_READ),
+    "engagement:month": ("GET", "month", DONGPING_READ),
+    "engagement:bulletin": ("GET", "month", DONGPING_READ),
+    "engagement:event": ("GET", "event", DONGPING_READ),
+    "engagement:scan": ("GET", "event", FRONTLINE),
+    "engagement:resident_search": ("GET", "event", FRONTLINE),
+    "engagement:poster": ("GET", "event", DONGPING_READ),
+    "engagement:resident": ("GET", "resident", DONGPING_READ),
+    "engagement:resident_export": ("GET", "resident", PERSONAL_DATA),
+    "engagement:resident_erase": ("POST", "resident", row(302, 404, 404, 302, 404, 404, 302)),
+    "engagement:resident_rotate": ("POST", "resident", FRONTLINE_POST),
+    "engagement:shift_verify": ("POST", "shift", FRONTLINE_POST),
+    "engagement:adoption": ("GET", "adoption", DONGPING_READ),
+    "engagement:quiz": ("GET", "quiz", DONGPING_READ),
+    "engagement:quiz_export": ("GET", "quiz", DONGPING_READ),
+    "engagement:feedback": ("GET", "feedback", DONGPING_READ),
+    "engagement:self_check_in": ("GET", "poster", RESIDENT_ONLY),
+    "engagement:ics": ("GET", "ics", ALL_200),
+    "engagement:share": ("GET", "share", ALL_200),
+    "engagement:my_events": ("GET", None, RESIDENT_ONLY),
+    "engagement:my_register": ("POST", "upcoming", row(302, 302, 404, 404, 404, 404, 404)),
+    "engagement:my_history": ("GET", None, RESIDENT_ONLY),
+    "engagement:my_quizzes": ("GET", None, RESIDENT_ONLY),
+    "engagement:my_quiz": ("GET", "quiz", RESIDENT_ONLY),
+    "engagement:my_feedback": ("GET", None, RESIDENT_ONLY),
+    "engagement:my_data": ("GET", None, RESIDENT_ONLY),
+    "api:list_events": ("GET", "dongping", API_DONGPING_READ),
+    "api:create_event": (
+        "POST",
+        "dongping",
+        API_FRONTLINE,
+        lambda v: {
+            "site_id": v["station_site"],
+            "activity_type": "lecture",
+            "starts_at": "2030-05-01T09:00:00+08:00",
+            "ends_at": "2030-05-01T11:00:00+08:00",
+        },
+    ),
+    "api:engagement_check_in": (
+        "POST",
+        "open_event",
+        API_FRONTLINE,
+        lambda v: {"resident_id": v["resident"], "nonce": "matrix-nonce"},
+    ),
+    "api:engagement_upload_queue": ("POST", None, API_ANY_STAFF, {"scans": []}),
+    "api:engagement_event_figures": ("GET", "event", API_DONGPING_READ),
+    "api:record_shift": (
+        "POST",
+        None,
+        API_FRONTLINE,
+        lambda v: {
+            "site_id": v["station_site"],
+            "resident_id": v["resident"],
+            "starts_at": "2030-05-02T08:00:00+08:00",
+            "ends_at": "2030-05-02T10:00:00+08:00",
+        },
+    ),
+    "api:verify_shift": ("POST", "shift", row(401, 401, 200, 200, 404, 404, 200), {}),
+    "api:record_weighing": (
+        "POST",
+        None,
+        API_FRONTLINE,
+        lambda v: {"site_id": v["station_site"], "material": "cardboard", "kg": 3.5},
+    ),
+    "api:list_quizzes": ("GET", "dongping", API_DONGPING_READ),
+    "api:quiz_results": ("GET", "quiz", API_DONGPING_READ),
+    "api:list_feedback": ("GET", "dongping", API_DONGPING_READ),
+    "api:answer_feedback": (
+        "POST",
+        "feedback",
+        row(401, 401, 200, 200, 404, 404, 200),
+        {"status": "answered", "reply": "谢谢"},
+    ),
+    "api:kpis": ("GET", "dongping", API_DONGPING_READ),
     "api:update_site": (
         "PATCH",
         "other_station",
@@ -172,6 +261,18 @@ PARAMS = {
     "activity": ("pk", "pk"),
     "batch": ("pk", "pk"),
     "meter": ("pk", "meter_id"),
+    "event": ("pk", "event_id"),
+    "open_event": ("pk", "event_id"),
+    "upcoming": ("pk", "pk"),
+    "resident": ("pk", "pk"),
+    "shift": ("pk", "shift_id"),
+    "adoption": ("pk", "pk"),
+    "quiz": ("pk", "quiz_id"),
+    "feedback": ("pk", "feedback_id"),
+    "poster": ("secret", "secret"),
+    "ics": ("token", "token"),
+    "share": ("token", "token"),
+    "month": (None, None),  # several URL parameters: the value is the kwargs dict
 }
 
 
@@ -179,12 +280,14 @@ def _kwargs(name: str, key: str | None, values: dict) -> dict:
     if key is None:
         return {}
     page_param, api_param = PARAMS[key]
+    if page_param is None:
+        return values[key]
     return {api_param if name.startswith("api:") else page_param: values[key]}
 
 
 @pytest.mark.parametrize("persona", P)
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_access(name, persona, client_for, dongping, other_station):
+def test_access(name, persona, client_for, dongping, other_station, users):
     from nearzero.energy.models import ImportBatch as ReadingBatch
     from nearzero.energy.models import Meter
     from nearzero.inventory.models import Inventory
@@ -201,12 +304,14 @@ def test_access(name, persona, client_for, dongping, other_station):
         "batch": ReadingBatch.objects.filter(community=dongping).first().pk,
         "meter": Meter.objects.get(community=dongping, code="DP-C-GRID").pk,
     }
+    values.update(_engagement_values(dongping, users_by_persona=users))
     url = reverse(name, kwargs=_kwargs(name, key, values))
     client = client_for(persona)
     if method == "GET":
         response = client.get(url)
     elif body:
-        response = client.generic(method, url, json.dumps(body[0]), "application/json")
+        payload = body[0](values) if callable(body[0]) else body[0]
+        response = client.generic(method, url, json.dumps(payload), "application/json")
     else:
         response = client.post(url, {"language": "en", "next": "/"})
     if response.status_code == 302 and expected[persona] == 302 and persona != "anonymous":
@@ -214,6 +319,57 @@ def test_access(name, persona, client_for, dongping, other_station):
     assert response.status_code == expected[persona], (
         f"{persona} {method} {url}: {response.status_code}, expected {expected[persona]}"
     )
+
+
+def _engagement_values(dongping, *, users_by_persona) -> dict:
+    """Rows of the demo the engagement URLs need: an event at the station worker's own site,
+    one open for check-in now, a shift the station worker may verify, and so on."""
+    import datetime as dt
+
+    from django.core import signing
+    from django.utils import timezone
+
+    from nearzero.accounts import scope
+    from nearzero.engagement import services, views
+    from nearzero.engagement.models import (
+        ActivityType,
+        Event,
+        Feedback,
+        PlantAdoption,
+        Quiz,
+        Resident,
+        SortingShift,
+    )
+
+    station_user = users_by_persona["station"]
+    station_sites = scope.editable_sites_for(station_user)
+    station_site = station_sites.filter(kind="station").first()
+    now = timezone.now()
+    open_event = services.create_event(
+        actor=None,
+        community=dongping,
+        site=station_site,
+        activity_type=ActivityType.objects.get(community=None, code="lecture"),
+        title="matrix",
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=1),
+    )
+    upcoming = Event.objects.filter(community=dongping, starts_at__gt=now, self_check_in=True)
+    return {
+        "station_site": station_site.pk,
+        "event": Event.objects.filter(site=station_site).order_by("starts_at").first().pk,
+        "open_event": open_event.pk,
+        "upcoming": upcoming.first().pk,
+        "poster": upcoming.first().poster_secret,
+        "resident": Resident.objects.filter(community=dongping, user=None).order_by("pk")[5].pk,
+        "shift": SortingShift.objects.filter(site__in=station_sites, verified_at=None).first().pk,
+        "adoption": PlantAdoption.objects.filter(community=dongping).first().pk,
+        "quiz": Quiz.objects.filter(community=dongping, kind="quiz").first().pk,
+        "feedback": Feedback.objects.filter(community=dongping).first().pk,
+        "ics": signing.dumps(dongping.pk, salt=views.FEED_SALT),
+        "share": signing.dumps({"c": dongping.pk, "y": 2024, "m": 5}, salt=views.SHARE_SALT),
+        "month": {"slug": dongping.slug, "year": 2024, "month": 5},
+    }
 
 
 def test_admin_site_is_for_superusers_only(client_for):

@@ -24,6 +24,7 @@ def test_defaults_start(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Asia/Shanghai"
     assert (tmp_path / ".secret_key").exists()  # development key kept in the data folder
+    assert (tmp_path / ".pii_key").exists()  # and the personal-data key beside it
 
 
 @pytest.mark.parametrize(
@@ -35,6 +36,11 @@ def test_defaults_start(tmp_path):
         ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL must be a postgres://"),
         ({"NEARZERO_PROFILE": "production"}, "SECRET_KEY must be set"),
         ({"NEARZERO_PROFILE": "production", "SECRET_KEY": "short"}, "at least 50 characters"),
+        (
+            {"NEARZERO_PROFILE": "production", "SECRET_KEY": "k3!" * 20},
+            "NEARZERO_PII_KEY must be set",
+        ),
+        ({"NEARZERO_PII_KEY": "too-short"}, "NEARZERO_PII_KEY must be at least 32 characters"),
         ({"NEARZERO_MAP_TILE_URL": "https://tiles/{z}.png"}, "must contain {z}, {x} and {y}"),
     ],
 )
@@ -57,6 +63,7 @@ def test_production_profile_passes_the_deploy_check(tmp_path):
     env = {
         "NEARZERO_PROFILE": "production",
         "SECRET_KEY": "x7!Kq2#pLm9@vR4$wT8^zY1&nB6*cD3(eF5)gH0_jA-sU+oI=" + "Qe",
+        "NEARZERO_PII_KEY": "pQ8#vN2!rT6@wX4$yZ0^aB3&cD7*eF1(",
         "ALLOWED_HOSTS": "nearzero.example.org",
     }
     result = _run(

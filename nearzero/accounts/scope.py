@@ -143,3 +143,31 @@ def get_or_404(queryset: QuerySet, **lookup):
         return queryset.get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404 from None
+
+
+def personal_data_communities(user) -> QuerySet[Community]:
+    """Communities whose residents' personal data (phone numbers, data exports, erasure) a
+    user may handle: community admins of their community, and superusers. Officers and site
+    staff see masked numbers only."""
+    if not user.is_authenticated:
+        return Community.objects.none()
+    if user.is_superuser:
+        return Community.objects.all()
+    ids = [r.community_id for r in roles_of(user) if r.role == Role.COMMUNITY_ADMIN]
+    return Community.objects.filter(pk__in=ids)
+
+
+def can_handle_personal_data(user, community) -> bool:
+    return personal_data_communities(user).filter(pk=community.pk).exists()
+
+
+def frontline_communities(user) -> QuerySet[Community]:
+    """Communities where a user works on the ground: register residents, check them in,
+    record practices. Community admins and site staff (and superusers); not officers."""
+    if not user.is_authenticated:
+        return Community.objects.none()
+    if user.is_superuser:
+        return Community.objects.all()
+    ids = [r.community_id for r in roles_of(user) if r.role == Role.COMMUNITY_ADMIN]
+    ids += [r.site.community_id for r in roles_of(user) if r.role == Role.SITE_STAFF]
+    return Community.objects.filter(pk__in=ids)

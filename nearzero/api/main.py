@@ -15,6 +15,7 @@ from nearzero import __version__
 from nearzero.accounts.scope import is_staff_member
 from nearzero.core.errors import DomainError
 from nearzero.energy.api import router as energy_router
+from nearzero.engagement.api import router as engagement_router
 from nearzero.inventory.api import router as inventory_router
 from nearzero.sites.api import router as sites_router
 
@@ -36,6 +37,7 @@ api = NinjaAPI(
 api.add_router("/", sites_router)
 api.add_router("/", inventory_router)
 api.add_router("/", energy_router)
+api.add_router("/", engagement_router)
 
 
 @api.exception_handler(Http404)

@@ -22,7 +22,7 @@ DOMAINS: tuple[NavItem, ...] = (
     NavItem("map", _("Sites and map"), "sites:community_map"),
     NavItem("inventory", _("Carbon inventory"), "inventory:list"),
     NavItem("energy", _("Energy"), "energy:overview"),
-    NavItem("engagement", _("Engagement"), None),
+    NavItem("engagement", _("Engagement"), "engagement:overview"),
     NavItem("points", _("Carbon points"), None),
     NavItem("circle", _("15-minute low-carbon circle"), None),
     NavItem("evaluation", _("Evaluation"), None),

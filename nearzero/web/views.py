@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from nearzero.accounts import scope
-from nearzero.accounts.decorators import resident_required, staff_required
+from nearzero.accounts.decorators import staff_required
 
 from . import dashboard as dashboard_registry
 
@@ -35,12 +35,6 @@ def dashboard(request, slug: str):
         "web/dashboard.html",
         {"community": community, "panel": panel, "charts": charts},
     )
-
-
-@resident_required
-def me(request):
-    assignment = scope.resident_assignment(request.user)
-    return render(request, "web/me.html", {"assignment": assignment})
 
 
 def healthz(request):

@@ -1,0 +1,523 @@
+"""Check-in throughput benchmark (issue: engagement — QR check-in at events).
+
+The real server (``nearzero serve``: waitress, 8 threads) on PostgreSQL, driven over HTTP by
+``CLIENTS`` client threads, each with its own keep-alive connection and the session of
+``dongping_admin`` (session auth, CSRF header), side by side with its peer: a trivial Django
+view on the same server, ``GET /healthz`` (the whole middleware stack, no database).
+
+Setup: a fresh PostgreSQL database (``nearzero_bench_checkin``, dropped first and at the end),
+``nearzero demo --no-serve`` into it with a temporary data folder, one event at a Dongping
+station open now, and the QR tokens (``exports.resident_token``) of ``CHECKINS`` Dongping
+residents. Then, after a warm-up of both routes:
+
+- ``GET /healthz``, ``HEALTHZ`` requests;
+- ``POST /api/events/{id}/checkins``, one per resident, each with a fresh nonce: all must
+  answer 201 ``checked_in``;
+- the same residents again (a second scan, fresh nonces): all must answer 200
+  ``already_checked_in``.
+
+Reported: requests/s, p50 and p99 latency of each, and the ratio first check-ins/s ÷ healthz/s
+(target >= 0.4, printed as PASS or MISS). Any unexpected status counts as an error and the
+run exits 1. The query count of one check-in and one repeat is taken beforehand with Django's
+test client on the same database (informational).
+
+Needs a PostgreSQL server: ``NEARZERO_BENCH_PG_URL`` (default
+``postgres://postgres@127.0.0.1:5432/postgres``) names the maintenance database the
+benchmark connects to in order to create and drop its own.
+
+Writes a JSON record to test-output/bench/checkin.json and prints a table.
+Run: ``.venv/bin/python benchmarks/checkin.py``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "test-output" / "bench"
+PG_URL = os.environ.get("NEARZERO_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+DB_NAME = "nearzero_bench_checkin"
+COMMUNITY = "dongping"
+USER, PASSWORD = "dongping_admin", "nearzero-demo"
+SERVER_THREADS = 8  # `nearzero serve`'s default
+CLIENTS = 8
+CHECKINS = 3_000  # residents checked in (then scanned again)
+HEALTHZ = 5_000
+WARMUP = 200  # healthz requests, and check-ins of residents kept apart for it
+PROFILED = 1  # one more resident, checked in by the query-count probe
+TARGET_RATIO = 0.4
+#: Environment variables the benchmark sets itself (a developer's own could skew the run).
+OVERRIDDEN = ("DEBUG", "NEARZERO_PROFILE", "ALLOWED_HOSTS", "NEARZERO_DB_CONN_MAX_AGE")
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+def database_url(name: str) -> str:
+    parts = urlsplit(PG_URL)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin_sql(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def create_database() -> None:
+    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    admin_sql(f"CREATE DATABASE {DB_NAME}")
+
+
+def drop_database() -> None:
+    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def bench_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in OVERRIDDEN}
+    env["DATABASE_URL"] = database_url(DB_NAME)
+    env["NEARZERO_DATA_DIR"] = str(data_dir)
+    env["DJANGO_SETTINGS_MODULE"] = "nearzero.settings"
+    return env
+
+
+# --- preparation (runs in a child process with the benchmark's environment) -----------------
+
+
+def prepare(out_file: Path) -> None:
+    """Create the event, sign the residents' tokens and count one check-in's queries."""
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from nearzero.accounts.models import User
+    from nearzero.engagement import exports, services
+    from nearzero.engagement.models import ActivityType, Resident
+    from nearzero.sites.models import Community
+
+    community = Community.objects.get(slug=COMMUNITY)
+    site = community.sites.filter(kind="station").order_by("pk").first()
+    lecture = ActivityType.objects.get(code="lecture", community=None)
+    now = timezone.now()
+    event = services.create_event(
+        actor=None,
+        community=community,
+        site=site,
+        activity_type=lecture,
+        title="bench",
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=3),
+    )
+    wanted = PROFILED + WARMUP + CHECKINS
+    residents = list(
+        Resident.objects.filter(community=community, erased_at=None).order_by("pk")[:wanted]
+    )
+    if len(residents) < wanted:
+        raise SystemExit(f"{COMMUNITY} has {len(residents)} residents, the benchmark needs {wanted}")
+    tokens = [exports.resident_token(r) for r in residents]
+
+    # Queries of one check-in and of a repeat scan, through the same view and middleware.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(User.objects.get(username=USER))
+    url = f"/api/events/{event.pk}/checkins"
+    queries = {}
+    for label, expected in (("first", 201), ("repeat", 200)):
+        body = json.dumps({"token": tokens[0], "nonce": uuid.uuid4().hex})
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(url, body, content_type="application/json")
+        if response.status_code != expected:
+            raise SystemExit(f"probe {label}: {response.status_code} {response.content[:200]!r}")
+        queries[label] = [q["sql"] for q in ctx.captured_queries]
+    out_file.write_text(
+        json.dumps(
+            {
+                "event_id": event.pk,
+                "site": site.name,
+                "tokens": tokens[PROFILED:],
+                "queries": queries,
+            }
+        )
+    )
+
+
+# --- HTTP client -----------------------------------------------------------------------------
+
+
+class Session:
+    """Cookies and the CSRF token of one signed-in user."""
+
+    def __init__(self) -> None:
+        self.cookies: dict[str, str] = {}
+
+    def take(self, response: http.client.HTTPResponse) -> None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+
+    def header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+
+def login(port: int) -> Session:
+    session = Session()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/login/")
+    response = conn.getresponse()
+    response.read()
+    session.take(response)
+    if response.status != 200 or "csrftoken" not in session.cookies:
+        raise SystemExit(f"GET /login/: {response.status}, cookies {sorted(session.cookies)}")
+    form = urlencode(
+        {
+            "username": USER,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        }
+    )
+    conn.request(
+        "POST",
+        "/login/",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": session.header(),
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    session.take(response)
+    conn.close()
+    if response.status != 302 or "sessionid" not in session.cookies:
+        raise SystemExit(f"POST /login/ as {USER}: {response.status} (no session)")
+    return session
+
+
+class Phase:
+    """``count`` requests from ``CLIENTS`` threads, each on its own keep-alive connection."""
+
+    def __init__(self, port: int, make_request, count: int) -> None:
+        self.port = port
+        self.make_request = make_request  # i -> (method, path, body, headers, check)
+        self.count = count
+        self.next = 0
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.bodies: list[dict] = []
+
+    def _take(self) -> int | None:
+        with self.lock:
+            if self.next >= self.count:
+                return None
+            self.next += 1
+            return self.next - 1
+
+    def _worker(self, start: threading.Barrier) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn.connect()
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        latencies, errors, bodies = [], [], []
+        start.wait()
+        while (i := self._take()) is not None:
+            method, path, body, headers, check = self.make_request(i)
+            t0 = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+            except (http.client.HTTPException, OSError) as exc:
+                latencies.append((time.perf_counter() - t0) * 1000)
+                errors.append(f"{method} {path}: {exc!r}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                continue
+            latencies.append((time.perf_counter() - t0) * 1000)
+            problem = check(response.status, data)
+            if problem:
+                errors.append(f"{method} {path}: {problem}")
+            elif check is not ok_text:
+                bodies.append(json.loads(data))
+        conn.close()
+        with self.lock:
+            self.latencies.extend(latencies)
+            self.errors.extend(errors)
+            self.bodies.extend(bodies)
+
+    def run(self) -> dict:
+        start = threading.Barrier(CLIENTS + 1)
+        threads = [
+            threading.Thread(target=self._worker, args=(start,), daemon=True)
+            for _ in range(CLIENTS)
+        ]
+        for t in threads:
+            t.start()
+        start.wait()
+        t0 = time.perf_counter()
+        for t in threads:
+            t.join()
+        seconds = time.perf_counter() - t0
+        samples = sorted(self.latencies)
+        return {
+            "requests": len(samples),
+            "seconds": round(seconds, 3),
+            "rps": round(len(samples) / seconds, 1),
+            "p50_ms": round(statistics.median(samples), 2),
+            "p99_ms": round(samples[max(math.ceil(0.99 * len(samples)) - 1, 0)], 2),
+            "errors": len(self.errors),
+        }
+
+
+def ok_text(status: int, data: bytes) -> str | None:
+    return None if status == 200 and data == b"ok" else f"{status} {data[:120]!r}"
+
+
+def expect(status: int, state: str):
+    def check(got: int, data: bytes) -> str | None:
+        if got != status:
+            return f"{got} (expected {status}) {data[:200]!r}"
+        try:
+            body = json.loads(data)
+        except ValueError:
+            return f"{got} not JSON: {data[:120]!r}"
+        return None if body.get("status") == state else f"status {body.get('status')!r}"
+
+    return check
+
+
+def healthz_phase(port: int, count: int) -> Phase:
+    def make(i: int):
+        return "GET", "/healthz", None, {}, ok_text
+
+    return Phase(port, make, count)
+
+
+def checkin_phase(port: int, session: Session, event_id: int, tokens: list[str], status: int):
+    path = f"/api/events/{event_id}/checkins"
+    headers = {
+        "Content-Type": "application/json",
+        "Cookie": session.header(),
+        "X-CSRFToken": session.cookies["csrftoken"],
+    }
+    check = expect(status, "checked_in" if status == 201 else "already_checked_in")
+
+    def make(i: int):
+        body = json.dumps({"token": tokens[i], "nonce": uuid.uuid4().hex})
+        return "POST", path, body, headers, check
+
+    return Phase(port, make, len(tokens))
+
+
+# --- server ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int, log) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nearzero",
+            "serve",
+            "--no-migrate",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--threads",
+            str(SERVER_THREADS),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"nearzero serve exited with {server.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("nearzero serve did not answer /healthz within 30 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# --- run -------------------------------------------------------------------------------------
+
+
+def run(tmp: Path) -> dict:
+    data_dir = tmp / "data"
+    data_dir.mkdir()
+    env = bench_env(data_dir)
+
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "nearzero", "demo", "--no-serve"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    demo_s = time.perf_counter() - start
+
+    prepared = tmp / "prepared.json"
+    subprocess.run(
+        [sys.executable, __file__, "--prepare", str(prepared)], env=env, check=True, cwd=ROOT
+    )
+    setup = json.loads(prepared.read_text())
+    event_id, tokens = setup["event_id"], setup["tokens"]
+    warm_tokens, tokens = tokens[:WARMUP], tokens[WARMUP:]
+
+    port = free_port()
+    log_path = tmp / "server.log"
+    with log_path.open("wb") as log:
+        server = start_server(env, port, log)
+        try:
+            session = login(port)
+            # Warm-up: every server thread opens its database connection and loads the views.
+            warm = [
+                healthz_phase(port, WARMUP).run(),
+                checkin_phase(port, session, event_id, warm_tokens, 201).run(),
+            ]
+            phases = {
+                "healthz": healthz_phase(port, HEALTHZ),
+                "checkin_first": checkin_phase(port, session, event_id, tokens, 201),
+                "checkin_repeat": checkin_phase(port, session, event_id, tokens, 200),
+            }
+            results = {name: phase.run() for name, phase in phases.items()}
+        finally:
+            stop_server(server)
+    errors = [e for phase in phases.values() for e in phase.errors]
+    warm_errors = sum(w["errors"] for w in warm)
+    if warm_errors:
+        errors.append(f"{warm_errors} errors during the warm-up")
+    if errors:
+        tail = log_path.read_text(errors="replace")[-2000:]
+        print("server log (tail):\n" + tail, file=sys.stderr)
+    participations = max(
+        (b["participations"] for b in phases["checkin_repeat"].bodies), default=None
+    )
+    expected_participations = PROFILED + WARMUP + CHECKINS
+    if participations != expected_participations:
+        errors.append(
+            f"the event has {participations} check-ins, expected {expected_participations}"
+        )
+    ratio = results["checkin_first"]["rps"] / results["healthz"]["rps"]
+    return {
+        "benchmark": "checkin",
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "database": f"postgresql {DB_NAME}",
+        "server": f"nearzero serve (waitress, {SERVER_THREADS} threads)",
+        "clients": CLIENTS,
+        "user": USER,
+        "event_id": event_id,
+        "demo_load_s": round(demo_s, 1),
+        "results": results,
+        "queries_per_checkin": {k: len(v) for k, v in setup["queries"].items()},
+        "queries": setup["queries"],
+        "ratio_checkin_to_healthz": round(ratio, 3),
+        "ratio_repeat_to_healthz": round(
+            results["checkin_repeat"]["rps"] / results["healthz"]["rps"], 3
+        ),
+        "target_ratio": TARGET_RATIO,
+        "target_met": ratio >= TARGET_RATIO,
+        "event_checkins": participations,
+        "errors": errors[:50],
+        "error_count": len(errors),
+    }
+
+
+def print_report(r: dict) -> None:
+    print(
+        f"check-in over HTTP: {r['server']}, PostgreSQL, {r['clients']} keep-alive clients, "
+        f"{r['cpus']} CPUs; demo load {r['demo_load_s']} s"
+    )
+    print(f"{'':<30}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for label, key in (
+        ("GET /healthz (peer)", "healthz"),
+        ("check-in, first scan (201)", "checkin_first"),
+        ("check-in, repeat scan (200)", "checkin_repeat"),
+    ):
+        v = r["results"][key]
+        print(
+            f"{label:<30}{v['requests']:>10,}{v['rps']:>10.1f}{v['p50_ms']:>10.2f}"
+            f"{v['p99_ms']:>10.2f}{v['errors']:>8}"
+        )
+    q = r["queries_per_checkin"]
+    print(f"queries per request: first check-in {q['first']}, repeat scan {q['repeat']}")
+    ratio = r["ratio_checkin_to_healthz"]
+    verdict = "PASS" if r["target_met"] else "MISS"
+    print(
+        f"check-ins/s ÷ healthz/s = {ratio:.3f} (target >= {TARGET_RATIO}): {verdict}; "
+        f"repeat scans ÷ healthz = {r['ratio_repeat_to_healthz']:.3f}"
+    )
+    print(f"written to {OUT / 'checkin.json'}")
+
+
+def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--prepare":
+        prepare(Path(sys.argv[2]))
+        return 0
+    OUT.mkdir(parents=True, exist_ok=True)
+    create_database()
+    try:
+        with tempfile.TemporaryDirectory(prefix="nearzero-bench-checkin-") as tmp:
+            record = run(Path(tmp))
+    finally:
+        drop_database()
+    (OUT / "checkin.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
+    print_report(record)
+    if record["error_count"]:
+        print(f"FAIL: {record['error_count']} errors:", file=sys.stderr)
+        for error in record["errors"][:10]:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Engagement rules: residents' tokens and phones, quizzes, recyclables → CO2e (pure, no Django)."""

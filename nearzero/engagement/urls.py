@@ -1,0 +1,45 @@
+from django.urls import path
+
+from . import views
+
+app_name = "engagement"
+urlpatterns = [
+    path("c/<slug:slug>/engagement/", views.overview, name="overview"),
+    path("c/<slug:slug>/engagement/events/", views.event_list, name="events"),
+    path("c/<slug:slug>/engagement/events/new/", views.event_create, name="event_create"),
+    path("c/<slug:slug>/engagement/residents/", views.resident_list, name="residents"),
+    path("c/<slug:slug>/engagement/residents/new/", views.resident_create, name="resident_create"),
+    path("c/<slug:slug>/engagement/practices/", views.practices, name="practices"),
+    path("c/<slug:slug>/engagement/quizzes/", views.quiz_list, name="quizzes"),
+    path("c/<slug:slug>/engagement/quizzes/new/", views.quiz_create, name="quiz_create"),
+    path("c/<slug:slug>/engagement/feedback/", views.feedback_list, name="feedback_list"),
+    path("c/<slug:slug>/engagement/<int:year>/<int:month>/", views.month, name="month"),
+    path(
+        "c/<slug:slug>/engagement/<int:year>/<int:month>/bulletin.pdf",
+        views.bulletin_pdf,
+        name="bulletin",
+    ),
+    path("engagement/events/<int:pk>/", views.event_detail, name="event"),
+    path("engagement/events/<int:pk>/scan/", views.scan, name="scan"),
+    path("engagement/events/<int:pk>/search/", views.resident_search, name="resident_search"),
+    path("engagement/events/<int:pk>/poster/", views.poster, name="poster"),
+    path("engagement/residents/<int:pk>/", views.resident_detail, name="resident"),
+    path("engagement/residents/<int:pk>/export/", views.resident_export, name="resident_export"),
+    path("engagement/residents/<int:pk>/erase/", views.resident_erase, name="resident_erase"),
+    path("engagement/residents/<int:pk>/new-code/", views.resident_rotate, name="resident_rotate"),
+    path("engagement/shifts/<int:pk>/verify/", views.shift_verify, name="shift_verify"),
+    path("engagement/adoptions/<int:pk>/", views.adoption_detail, name="adoption"),
+    path("engagement/quizzes/<int:pk>/", views.quiz_detail, name="quiz"),
+    path("engagement/quizzes/<int:pk>/export.xlsx", views.quiz_export, name="quiz_export"),
+    path("engagement/feedback/<int:pk>/", views.feedback_detail, name="feedback"),
+    path("e/<str:secret>/", views.self_check_in, name="self_check_in"),
+    path("feeds/<str:token>/events.ics", views.ics, name="ics"),
+    path("s/<str:token>/", views.share, name="share"),
+    path("me/events/", views.my_events, name="my_events"),
+    path("me/events/<int:pk>/register/", views.my_register, name="my_register"),
+    path("me/history/", views.my_history, name="my_history"),
+    path("me/quizzes/", views.my_quizzes, name="my_quizzes"),
+    path("me/quizzes/<int:pk>/", views.my_quiz, name="my_quiz"),
+    path("me/feedback/", views.my_feedback, name="my_feedback"),
+    path("me/data.json", views.my_data, name="my_data"),
+]
