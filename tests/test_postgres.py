@@ -36,3 +36,82 @@ def test_role_scope_check_constraint_is_enforced_by_the_database(users, dongping
             "VALUES (%s, 'officer', %s, now())",
             [users["station"].pk, dongping.pk],
         )
+
+
+def test_twenty_concurrent_identical_check_ins_make_exactly_one(django_db_blocker):
+    """Acceptance (issue 5): 20 identical check-in requests at once through the whole HTTP
+    stack → one check-in; every answer is success or already-checked-in, none a server
+    error; uploading the same offline queue twice creates nothing new. Runs outside the
+    test transaction so each thread's connection sees committed rows; it cleans up after."""
+    import datetime as dt
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+    from django.utils import timezone
+
+    from nearzero.accounts.models import User
+    from nearzero.engagement import exports, services
+    from nearzero.engagement.models import ActivityType, CheckIn, Event, Resident
+    from nearzero.sites.models import Community
+
+    with django_db_blocker.unblock():
+        dongping = Community.objects.get(slug="dongping")
+        now = timezone.now()
+        event = services.create_event(
+            actor=None,
+            community=dongping,
+            site=dongping.sites.filter(kind="station").first(),
+            activity_type=ActivityType.objects.get(community=None, code="lecture"),
+            title="concurrency",
+            starts_at=now - dt.timedelta(minutes=10),
+            ends_at=now + dt.timedelta(hours=1),
+        )
+        residents = list(Resident.objects.filter(community=dongping).order_by("pk")[40:44])
+        admin = User.objects.get(username="dongping_admin")
+        body = {"token": exports.resident_token(residents[0]), "nonce": "same-nonce"}
+        url = f"/api/events/{event.pk}/checkins"
+        barrier = threading.Barrier(20)
+        statuses: list[int] = []
+
+        def request() -> None:
+            try:
+                client = Client()
+                client.force_login(admin)
+                barrier.wait()
+                response = client.post(url, body, content_type="application/json")
+                statuses.append(response.status_code)
+            finally:
+                connections.close_all()
+
+        try:
+            threads = [threading.Thread(target=request) for _ in range(20)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert sorted(statuses) == [200] * 19 + [201], statuses
+            assert CheckIn.objects.filter(event=event).count() == 1
+
+            client = Client()
+            client.force_login(admin)
+            scans = {
+                "scans": [
+                    {
+                        "event_id": event.pk,
+                        "token": exports.resident_token(r),
+                        "nonce": f"queue-{r.pk}",
+                        "scanned_at": now.isoformat(),
+                    }
+                    for r in residents[1:]
+                ]
+            }
+            for _ in range(2):
+                response = client.post(
+                    "/api/checkins/queue", scans, content_type="application/json"
+                )
+                assert response.status_code == 200
+            assert CheckIn.objects.filter(event=event).count() == 4
+        finally:
+            CheckIn.objects.filter(event=event).delete()
+            Event.objects.filter(pk=event.pk).delete()
