@@ -51,6 +51,7 @@ bench: venv
 	$(BIN)/python benchmarks/pv_fleet.py
 	$(BIN)/python benchmarks/interval_import.py
 	$(BIN)/python benchmarks/interval_aggregation.py
+	$(BIN)/python benchmarks/checkin.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output
