@@ -209,6 +209,20 @@ def scan(request, pk: int):
                 ),
                 "search_url": reverse("engagement:resident_search", kwargs={"pk": event.pk}),
             },
+            "text": {
+                "checked_in": _("Checked in: {who}"),
+                "already": _("Already checked in: {who}"),
+                "error": _("Could not check in."),
+                "saved_offline": _("No network: the scan is saved and will upload later."),
+                "offline_search": _("No network: search needs the network; scan the code."),
+                "queued": _("{n} scans wait for the network"),
+                "uploaded": _("Uploaded {m} saved scans ({n} new check-ins)."),
+                "no_match": _("No resident found."),
+                "check_in": _("Check in"),
+                "done": _("Checked in"),
+                "camera_on": _("Camera on: hold the code in the frame."),
+                "no_camera": _("No camera available: type the code or search by name."),
+            },
         },
     )
 
