@@ -37,7 +37,10 @@ def test_defaults_start(tmp_path):
         ({"NEARZERO_PROFILE": "production"}, "SECRET_KEY must be set"),
         ({"NEARZERO_PROFILE": "production", "SECRET_KEY": "short"}, "at least 50 characters"),
         (
-            {"NEARZERO_PROFILE": "production", "SECRET_KEY": "k3!" * 20},
+            {
+                "NEARZERO_PROFILE": "production",
+                "SECRET_KEY": "x7!Kq2#pLm9@vR4$wT8^zY1&nB6*cD3(eF5)gH0_jA-sU+oI=Qe",
+            },
             "NEARZERO_PII_KEY must be set",
         ),
         ({"NEARZERO_PII_KEY": "too-short"}, "NEARZERO_PII_KEY must be at least 32 characters"),
