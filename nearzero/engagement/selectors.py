@@ -29,12 +29,15 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from nearzero.core.engagement import phones
 from nearzero.core.engagement.catalogue import labelled_co2e_g
 from nearzero.core.engagement.quiz import knowledge_rate_pct
+from nearzero.core.errors import DomainError
 from nearzero.sites.choices import SiteKind
 
+from . import pii
 from .choices import EventStatus, FeedbackStatus, QuizKind
-from .models import Attempt, CareLog, CheckIn, Event, Feedback, SortingShift, Weighing
+from .models import Attempt, CareLog, CheckIn, Event, Feedback, Resident, SortingShift, Weighing
 
 
 @dataclass
@@ -344,3 +347,19 @@ def open_events(resident):
         .annotate(registered=Count("registrations"))
         .order_by("starts_at")
     )
+
+
+def search_residents(community, query: str):
+    """Residents by phone number (through its keyed digest), registry number or name."""
+    residents = Resident.objects.filter(community=community, erased_at=None).select_related(
+        "home_site", "household__building"
+    )
+    digits = query.replace(" ", "").replace("-", "")
+    if digits.lstrip("+").isdigit() and len(digits) >= 7:
+        try:
+            return residents.filter(phone_digest=pii.phone_digest(phones.normalize_phone(digits)))
+        except DomainError:
+            return residents.none()
+    if query.upper().startswith("R") and query[1:].isalnum() and len(query) > 6:
+        return residents.filter(pseudonym=query.upper())
+    return residents.filter(name__icontains=query)

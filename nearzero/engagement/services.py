@@ -7,7 +7,6 @@ append-only, so anything written there could never be erased on request.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nearzero.audit.services import diff, record, snapshot
-from nearzero.core.engagement import phones, quiz, recycling
+from nearzero.core.engagement import phones, quiz, recycling, tokens
 from nearzero.core.errors import DomainError
 
 from . import pii
@@ -112,7 +111,7 @@ def register_resident(
         name=name,
         pseudonym=_new_pseudonym(),
         consent_at=now if consent else None,
-        qr_secret=pii_new_secret(),
+        qr_secret=tokens.new_secret(),
         qr_issued_at=now,
     )
     _set_phone(resident, phone)
@@ -140,12 +139,6 @@ def register_resident(
         },
     )
     return resident
-
-
-def pii_new_secret() -> str:
-    from nearzero.core.engagement import tokens
-
-    return tokens.new_secret()
 
 
 @transaction.atomic
@@ -193,10 +186,25 @@ def _refuse_erased(resident: Resident) -> None:
 
 
 @transaction.atomic
+def export_resident_data(*, actor, resident: Resident) -> dict:
+    """Everything held about one resident (their access request); the export is audited."""
+    from .exports import resident_data
+
+    record(
+        "engagement.resident.exported",
+        actor=actor,
+        obj=resident,
+        community=resident.community,
+        object_label=resident.pseudonym,
+    )
+    return resident_data(resident)
+
+
+@transaction.atomic
 def rotate_qr(*, actor, resident: Resident) -> Resident:
     """Revoke the resident's QR code and issue a new one (lost phone, leaked screenshot)."""
     _refuse_erased(resident)
-    resident.qr_secret = pii_new_secret()
+    resident.qr_secret = tokens.new_secret()
     resident.qr_issued_at = timezone.now()
     resident.save(update_fields=["qr_secret", "qr_issued_at"])
     record(
@@ -219,7 +227,7 @@ def erase_resident(*, actor, resident: Resident) -> Resident:
     _set_phone(resident, "")
     resident.household = None
     resident.consent_at = None
-    resident.qr_secret = pii_new_secret()
+    resident.qr_secret = tokens.new_secret()
     user = resident.user
     resident.user = None
     resident.erased_at = timezone.now()
@@ -304,7 +312,7 @@ def create_event(
         capacity=capacity,
         registration_open=registration_open,
         self_check_in=self_check_in,
-        poster_secret=pii_new_secret(),
+        poster_secret=tokens.new_secret(),
         carbon_label_g=activity_type.carbon_label_g,
         label_basis=activity_type.label_basis,
         label_unit=activity_type.label_unit,
@@ -909,7 +917,3 @@ def add_book(
         changes={"feedback": [None, feedback.pk if feedback else None]},
     )
     return book
-
-
-def _finite(value) -> bool:
-    return value is None or math.isfinite(float(value))

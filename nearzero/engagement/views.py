@@ -234,7 +234,7 @@ def resident_search(request, pk: int):
     if not _can_check_in(request, event):
         raise Http404
     query = (request.POST.get("q") or request.GET.get("q", "")).strip()  # POST: no numbers in URLs
-    residents = _search(event.community, query)[:20] if query else []
+    residents = selectors.search_residents(event.community, query)[:20] if query else []
     checked = set(
         CheckIn.objects.filter(event=event, resident__in=residents).values_list(
             "resident_id", flat=True
@@ -254,21 +254,6 @@ def resident_search(request, pk: int):
             ]
         }
     )
-
-
-def _search(community, query: str):
-    residents = Resident.objects.filter(community=community, erased_at=None).select_related(
-        "home_site", "household__building"
-    )
-    digits = query.replace(" ", "").replace("-", "")
-    if digits.lstrip("+").isdigit() and len(digits) >= 7:
-        try:
-            return residents.filter(phone_digest=pii.phone_digest(phones.normalize_phone(digits)))
-        except DomainError:
-            return residents.none()
-    if query.upper().startswith("R") and query[1:].isalnum() and len(query) > 6:
-        return residents.filter(pseudonym=query.upper())
-    return residents.filter(name__icontains=query)
 
 
 @staff_required
@@ -351,7 +336,7 @@ def resident_list(request, slug: str):
     if request.GET.get("phone"):
         residents = residents.filter(phone_digest=request.GET["phone"], erased_at=None)
     elif query:
-        residents = _search(community, query)
+        residents = selectors.search_residents(community, query)
     page = Paginator(residents.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -438,18 +423,8 @@ def _personal_resident(request, pk: int) -> Resident:
 def resident_export(request, pk: int):
     """A resident's own data (their access request), as JSON. Recorded in the audit log."""
     resident = _personal_resident(request, pk)
-    from nearzero.audit.services import record
-
-    record(
-        "engagement.resident.exported",
-        actor=request.user,
-        obj=resident,
-        community=resident.community,
-        object_label=resident.pseudonym,
-    )
-    response = JsonResponse(
-        exports.resident_data(resident), json_dumps_params={"ensure_ascii": False, "indent": 2}
-    )
+    data = services.export_resident_data(actor=request.user, resident=resident)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{resident.pseudonym}.json"'
     return response
 
