@@ -21,9 +21,10 @@ from .models import Attempt, CheckIn, Event, Quiz, Resident
 
 
 def qr_svg(text: str, *, scale: int = 6, title: str = "") -> str:
-    """An inline SVG QR code (error correction M, quiet zone 4 modules)."""
+    """An inline SVG QR code (error correction M, quiet zone 4 modules) with a viewBox, so CSS
+    sets its size."""
     return segno.make(text, error="m", micro=False).svg_inline(
-        scale=scale, title=title or None, dark="#10331f"
+        scale=scale, title=title or None, dark="#10331f", omitsize=True
     )
 
 
