@@ -82,3 +82,23 @@ def test_production_profile_passes_the_deploy_check(tmp_path):
         "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"),
+    [("", "True 5"), ("true", "True 5"), ("false", "None None")],
+)
+def test_postgres_prepares_hot_statements_unless_turned_off(tmp_path, flag, expected):
+    """Server-side binding with psycopg's prepared statements (a check-in's queries skip the
+    planner); ``NEARZERO_DB_SERVER_SIDE_BINDING=false`` for a transaction-mode pooler."""
+    probe = (
+        "import django; django.setup(); from django.conf import settings; "
+        "o = settings.DATABASES['default']['OPTIONS']; "
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    )
+    env = {"DATABASE_URL": "postgres://nearzero@db.invalid:5432/nearzero"}
+    if flag:
+        env["NEARZERO_DB_SERVER_SIDE_BINDING"] = flag
+    result = _run(env, tmp_path, sys.executable, "-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
