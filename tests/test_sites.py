@@ -194,3 +194,31 @@ def test_officer_renames_a_region_in_their_subtree(client_for):
     entry = AuditEntry.objects.filter(action="sites.region.updated").latest("id")
     assert entry.changes == {"name_zh": ["东平镇", "东平镇（新）"], "code": ["", "310151101"]}
     assert client_for("outsider").post(f"/regions/{town.pk}/edit/", data).status_code == 404
+
+
+def test_works_at_agrees_with_frontline_sites_for(users):
+    """The check-in hot path decides scope in memory (``works_at``); the listings query it
+    (``frontline_sites_for``). For every persona and every site they give the same answer,
+    and it is the frontline rule: admins everywhere in their community, staff at their
+    site and its child sites, officers and residents nowhere."""
+    from nearzero.accounts import scope
+
+    sites = list(Site.objects.all())
+    station = users["station"]
+    own = scope.roles_of(station)[0].site
+    children = set(own.children.values_list("pk", flat=True))
+    child = Site.objects.filter(community=own.community, parent=None).exclude(pk=own.pk).first()
+    child.parent = own
+    child.save(update_fields=["parent"])  # a child site, so the parent rule is exercised
+    sites = list(Site.objects.all())
+    reach = {}
+    for persona, user in users.items():
+        queried = set(scope.frontline_sites_for(user).values_list("pk", flat=True))
+        in_memory = {s.pk for s in sites if scope.works_at(user, s)}
+        assert queried == in_memory, persona
+        reach[persona] = in_memory
+    dongping = own.community
+    assert reach["admin"] == {s.pk for s in sites if s.community_id == dongping.pk}
+    assert reach["station"] == {own.pk, child.pk, *children}
+    assert reach["officer"] == reach["outsider"] == reach["resident"] == set()
+    assert reach["superuser"] == {s.pk for s in sites}

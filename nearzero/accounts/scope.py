@@ -171,3 +171,32 @@ def frontline_communities(user) -> QuerySet[Community]:
     ids = [r.community_id for r in roles_of(user) if r.role == Role.COMMUNITY_ADMIN]
     ids += [r.site.community_id for r in roles_of(user) if r.role == Role.SITE_STAFF]
     return Community.objects.filter(pk__in=ids)
+
+
+def frontline_sites_for(user) -> QuerySet[Site]:
+    """Sites where a user checks residents in and records practices: every site of a
+    community they administer, and a site staff member's own site and its child sites (an
+    officer's reach is not frontline). :func:`works_at` answers the same question for one
+    site without a query."""
+    if not user.is_authenticated:
+        return Site.objects.none()
+    if user.is_superuser:
+        return Site.objects.all()
+    admin_of = [r.community_id for r in roles_of(user) if r.role == Role.COMMUNITY_ADMIN]
+    own = [r.site_id for r in roles_of(user) if r.role == Role.SITE_STAFF]
+    return Site.objects.filter(Q(community__in=admin_of) | Q(pk__in=own) | Q(parent_id__in=own))
+
+
+def works_at(user, site: Site) -> bool:
+    """True when ``site`` is among :func:`frontline_sites_for` — decided from the user's
+    roles in memory, for hot paths such as a check-in (a test keeps the two in step)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    for assignment in roles_of(user):
+        if assignment.role == Role.COMMUNITY_ADMIN and assignment.community_id == site.community_id:
+            return True
+        if assignment.role == Role.SITE_STAFF and assignment.site_id in (site.pk, site.parent_id):
+            return True
+    return False

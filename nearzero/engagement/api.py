@@ -98,20 +98,25 @@ class AnswerIn(Schema):
 
 
 def _events_writable(request):
-    """Events whose check-ins the user may record: at sites the user may edit."""
-    return Event.objects.filter(
-        site__in=scope.editable_sites_for(request.user),
-        community__in=scope.frontline_communities(request.user),
-    ).select_related("community", "site", "activity_type")
+    """Events whose check-ins the user may record: at sites where the user works."""
+    return Event.objects.filter(site__in=scope.frontline_sites_for(request.user)).select_related(
+        "community", "site", "activity_type"
+    )
+
+
+def _event_writable(request, event_id: int) -> Event:
+    """One such event, for the check-in hot path: fetched by key, its scope decided from the
+    user's roles in memory (404 outside it, as everywhere)."""
+    event = Event.objects.select_related("community", "site").filter(pk=event_id).first()
+    if event is None or not scope.works_at(request.user, event.site):
+        raise Http404
+    return event
 
 
 def _site(request, site_id: int):
-    """A site where the user works on the ground (frontline staff, editable site)."""
+    """A site where the user works on the ground."""
     return scope.get_or_404(
-        scope.editable_sites_for(request.user)
-        .filter(community__in=scope.frontline_communities(request.user))
-        .select_related("community"),
-        pk=site_id,
+        scope.frontline_sites_for(request.user).select_related("community"), pk=site_id
     )
 
 
@@ -161,8 +166,8 @@ def create_event(request, slug: str, payload: EventIn):
 def check_in(request, event_id: int, payload: CheckInIn):
     """Check a resident in by their QR token (or registry id). Idempotent: a repeated scan or
     a retried request answers 200 ``already_checked_in`` with the existing check-in."""
-    event = scope.get_or_404(_events_writable(request), pk=event_id)
-    resident = _resident_in(event.community, payload.resident_id)
+    event = _event_writable(request, event_id)
+    resident = _resident_in(event.community_id, payload.resident_id)
     result = services.check_in(
         actor=request.user,
         event=event,
@@ -226,8 +231,7 @@ def record_shift(request, payload: ShiftIn):
 def verify_shift(request, shift_id: int):
     shift = scope.get_or_404(
         SortingShift.objects.filter(
-            site__in=scope.editable_sites_for(request.user),
-            community__in=scope.frontline_communities(request.user),
+            site__in=scope.frontline_sites_for(request.user)
         ).select_related("resident"),
         pk=shift_id,
     )

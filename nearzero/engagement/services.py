@@ -399,7 +399,10 @@ def resident_for_token(token: str, *, community=None) -> Resident:
         raise EngagementError(
             "bad_token", _("this is not a nearzero resident code"), field="token"
         ) from None
-    resident = Resident.objects.filter(qr_secret=secret).select_related("community").first()
+    try:
+        resident = Resident.objects.get(qr_secret=secret)
+    except Resident.DoesNotExist:
+        resident = None
     if resident is None or resident.erased_at:
         raise EngagementError(
             "revoked_token", _("this code was revoked; ask for the new one"), field="token"
@@ -442,53 +445,67 @@ def check_in(
     it made, and the (event, resident) constraint settles concurrent first scans (the loser
     of the race reads the winner's row). ``at`` is when the scan happened (offline scans
     upload later)."""
-    if nonce:
-        done = CheckIn.objects.filter(nonce=nonce).select_related("resident").first()
-        if done is not None:
-            if done.event_id != event.pk:
-                raise EngagementError(
-                    "nonce_reused", _("this request id was used for another check-in")
-                )
-            return CheckInResult(done, False)
-    if resident is None:
-        resident = resident_for_token(token or "", community=event.community)
-    elif resident.community_id != event.community_id or resident.erased_at:
-        raise EngagementError("wrong_community", _("this resident belongs to another community"))
     at = at or timezone.now()
-    _check_window(event, at)
+    try:
+        if resident is None:
+            resident = resident_for_token(token or "", community=event.community)
+        elif resident.community_id != event.community_id or resident.erased_at:
+            raise EngagementError(
+                "wrong_community", _("this resident belongs to another community")
+            )
+        _check_window(event, at)
+    except EngagementError:
+        # A retry of a check-in that succeeded still succeeds, even after the code was
+        # rotated or the check-in window closed.
+        done = nonce and CheckIn.objects.filter(nonce=nonce, event=event).first()
+        if done:
+            return CheckInResult(done, False)
+        raise
     if event.label_basis == "unit" and units is not None:
         units = Decimal(str(units))
         if not units.is_finite() or units < 0:
             raise EngagementError(
                 "bad_quantity", _("the quantity must be zero or more"), field="units"
             )
+    checkin = CheckIn(
+        event=event,
+        resident=resident,
+        community_id=event.community_id,
+        checked_in_at=at,
+        source=source,
+        nonce=nonce or None,
+        units=units,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
     try:
-        checkin, created = CheckIn.objects.get_or_create(
-            event=event,
-            resident=resident,
-            defaults={
-                "community_id": event.community_id,
-                "checked_in_at": at,
-                "source": source,
-                "nonce": nonce or None,
-                "units": units,
-                "recorded_by": actor if actor is not None and actor.is_authenticated else None,
-            },
-        )
+        # First scans are the common case: insert, and let the constraints settle repeats
+        # and races (a concurrent loser waits for the winner's commit, then lands here).
+        with transaction.atomic():
+            checkin.save(force_insert=True)
     except IntegrityError:
-        # The nonce belongs to another (event, resident): a client bug, not a double scan.
-        raise EngagementError(
-            "nonce_reused", _("this request id was used for another check-in")
-        ) from None
-    if created:
-        record(
-            "engagement.checkin.created",
-            actor=actor,
-            obj=event,
-            community=event.community,
-            changes={"checkin": [None, resident.pseudonym], "source": [None, source]},
-        )
-    return CheckInResult(checkin, created)
+        return CheckInResult(_existing_check_in(event, resident, nonce), False)
+    record(
+        "engagement.checkin.created",
+        actor=actor,
+        obj=event,
+        community=event.community,
+        changes={"checkin": [None, resident.pseudonym], "source": [None, source]},
+    )
+    return CheckInResult(checkin, True)
+
+
+def _existing_check_in(event: Event, resident: Resident, nonce: str | None) -> CheckIn:
+    """The check-in that made a new one collide: the resident's at this event, or the one
+    a retried request (same ``nonce``) already made."""
+    done = CheckIn.objects.filter(event=event, resident=resident).first()
+    if done is None and nonce:
+        done = CheckIn.objects.filter(nonce=nonce, event=event).select_related("resident").first()
+    if done is None:
+        # The nonce belongs to another event's check-in: a client bug, not a double scan.
+        raise EngagementError("nonce_reused", _("this request id was used for another check-in"))
+    if done.resident_id == resident.pk:
+        done.resident = resident
+    return done
 
 
 @dataclass(frozen=True)
@@ -651,7 +668,7 @@ def record_weighing(
         material=material,
         kg=kg,
         factor_kgco2e_per_kg=factor,
-        factor_source=spec.source[:300],
+        factor_source=spec.source,
         co2e_kg=(kg * factor).quantize(Decimal("0.001")),
         weighed_at=weighed_at or timezone.now(),
         nonce=nonce or None,
