@@ -200,3 +200,45 @@ def test_module_does_not_import_django():
         "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+def test_latin_text_and_signs_use_the_latin_font():
+    """The CID font is not embedded: a viewer's substitute measures Latin letters its own
+    way, so ASCII and Latin-1 signs ("·", "°") go to Helvetica and keep their spacing; the
+    middle dot of "红梅驿站·梅园" is drawn, never the missing-glyph box."""
+    from nearzero.engagement.bulletin import _MISSING, CJK_FONT, LATIN_FONT, _runs
+
+    runs = _runs("红梅驿站·梅园 Post 5°", LATIN_FONT)
+    assert [(text, font) for text, font, _, _ in runs] == [
+        ("红梅驿站", CJK_FONT),
+        ("·", LATIN_FONT),
+        ("梅园", CJK_FONT),
+        (" Post 5°", LATIN_FONT),
+    ]
+    assert all(_MISSING not in text for text, *_ in runs)
+
+
+def test_table_columns_fit_their_headers_and_counts():
+    """Date and count columns take what their widest cell needs, so no header or count is
+    cut; the event and site columns share the rest."""
+    from nearzero.engagement.bulletin import _column_widths, _width
+
+    sheet = Bulletin(
+        community="东平镇社区",
+        period="2024年6月",
+        heading="低碳社区：本月成效",
+        figures=FIGURES,
+        events=[
+            BulletinEvent(
+                datetime.date(2024, 6, 6), "环保手工：旧物改造", "红梅驿站·梅园", 268, 0.0
+            )
+        ],
+        notes=[],
+        footer="",
+    )
+    widths = _column_widths(sheet, 1, 12, 6, 500)
+    assert sum(widths) == pytest.approx(500)
+    assert widths[3] >= _width("参与人次", 12) + 12 and widths[0] >= _width("6月6日", 12) + 12
+    assert (
+        widths[1] > widths[2] >= _width("红梅驿站·梅园", 12) + 12
+    )  # both fit: the title gets the rest

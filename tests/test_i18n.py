@@ -61,3 +61,18 @@ def test_language_switch_sets_the_cookie(client_for):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/c/dongping/"})
     assert response.status_code == 302 and response["Location"] == "/c/dongping/"
     assert "Dashboard" in client.get("/c/dongping/").content.decode()
+
+
+def test_number_filters_group_thousands_the_same_in_every_language():
+    from django.utils import translation
+
+    from nearzero.web.templatetags.nearzero import grouped, number, tonnes
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert grouped(6120) == "6,120"
+            assert grouped(2361.7) == "2,362"  # rounded, not truncated
+            assert grouped("11926") == "11,926"
+            assert grouped(None) == "" and grouped("n/a") == "n/a"
+            assert tonnes(42070.14) == "42,070.1"
+            assert number(16000) == "16,000" and number(1.25) == "1.25"

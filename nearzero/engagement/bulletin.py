@@ -122,11 +122,14 @@ _Run = tuple[str, str, float, float]
 
 
 def _runs(text: str, latin: str | None) -> list[_Run]:
-    """Split text into runs of one font. ``latin``: font for ASCII (None: the CJK font)."""
+    """Split text into runs of one font. ``latin``: font for ASCII and Latin-1 signs such as
+    "·" and "°" (None: the CJK font). The CID font is not embedded, so a viewer substitutes
+    its own CJK font, whose Latin letters have other widths than reportlab measures: Latin
+    text in a Latin font keeps its spacing."""
     script_font = latin or CJK_FONT
     runs: list[_Run] = []
     for ch in text:
-        if latin and " " <= ch <= "~":
+        if latin and (" " <= ch <= "~" or "\u00a0" <= ch <= "\u00ff"):
             run: _Run = (ch, latin, 1.0, 0.0)
         elif ch in _SUBSCRIPTS:
             run = (_SUBSCRIPTS[ch], script_font, _SCRIPT_SCALE, -0.12)
@@ -154,7 +157,7 @@ def _char_widths(text: str, size: float, latin: str | None) -> list[float]:
     return widths
 
 
-def _width(text: str, size: float, latin: str | None = None) -> float:
+def _width(text: str, size: float, latin: str | None = LATIN_FONT) -> float:
     return sum(pdfmetrics.stringWidth(t, f, size * k) for t, f, k, _ in _runs(text, latin))
 
 
@@ -163,7 +166,7 @@ def _clean(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _ellipsize(text: str, size: float, width: float, latin: str | None = None) -> str:
+def _ellipsize(text: str, size: float, width: float, latin: str | None = LATIN_FONT) -> str:
     """``text`` if it fits in ``width``, else its longest prefix that fits followed by "…"."""
     if _width(text, size, latin) <= width:
         return text
@@ -178,7 +181,7 @@ def _ellipsize(text: str, size: float, width: float, latin: str | None = None) -
     return text[:n].rstrip() + _ELLIPSIS
 
 
-def _wrap(text: str, size: float, width: float, max_lines: int, latin: str | None = None):
+def _wrap(text: str, size: float, width: float, max_lines: int, latin: str | None = LATIN_FONT):
     """Greedy line breaking by character (Chinese), keeping ASCII words whole when possible;
     a line does not start with closing punctuation. Text beyond ``max_lines`` is ellipsized."""
     rest = _clean(text)
@@ -216,7 +219,7 @@ def _draw(
     size: float,
     color: Color,
     *,
-    latin: str | None = None,
+    latin: str | None = LATIN_FONT,
     align: str = "left",
     bold: bool = False,
 ) -> None:
@@ -276,7 +279,7 @@ class _Layout:
 MARGIN = 36
 COMMUNITY_SIZE = 22
 HEADING_SIZE = 40
-HEADING_MIN_SIZE = 26
+HEADING_MIN_SIZE = 20
 PERIOD_SIZE = 20
 FIG_GAP = 10
 FIG_HEIGHT = 80
@@ -285,11 +288,11 @@ FIG_VALUE_MIN_SIZE = 16
 FIG_VALUE_SHRINK = 0.8  # smallest scale of a value before its unit moves to the label line
 FIG_UNIT_SIZE = 14
 FIG_LABEL_SIZE = 14
+FIG_LABEL_MIN_SIZE = 11
 TABLE_FONT = 13
 TABLE_HEADER_HEIGHT = 27
 TABLE_ROW_HEIGHT = 24
 TABLE_PAD = 7
-COLUMN_FRACTIONS = (0.15, 0.43, 0.28, 0.14)
 NOTE_SIZE = 13
 NOTE_LEADING = 20
 NOTE_LINES_EACH = 2
@@ -475,15 +478,47 @@ def _draw_figure(c: Canvas, cell: _Cell, u: float) -> None:
         _draw(c, x, cell.y + 15 * u, label, label_size, DARK_GREY)
         _draw(c, x + _width(label, label_size) + 6 * u, cell.y + 15 * u, unit, label_size, GREY)
     else:
+        natural = _width(label, label_size)
+        if natural > inner:  # a long label shrinks a little before it is cut
+            label_size = max(label_size * inner / natural, FIG_LABEL_MIN_SIZE * u)
         label = _ellipsize(label, label_size, inner)
         _draw(c, mid, cell.y + 15 * u, label, label_size, DARK_GREY, align="center")
+
+
+def _column_widths(b: Bulletin, fit: int, size: float, pad: float, width: float) -> list[float]:
+    """Date and count columns as wide as their widest cell; the rest shared by event and
+    site: each gets what it needs when both fit, else the site gets its share of the need,
+    kept between 30% and 50% of the room."""
+    rows = [
+        (
+            b.date_format.format(year=e.date.year, month=e.date.month, day=e.date.day),
+            _clean(e.title),
+            _clean(e.site),
+            f"{e.participations:,}",
+        )
+        for e in b.events[:fit]
+    ]
+    need = [
+        max(_width(text, size) for text in [_clean(b.columns[i]), *(r[i] for r in rows)])
+        + 2 * pad
+        + 1  # rounding: a cell exactly as wide as its text must not be cut
+        for i in range(4)
+    ]
+    date_w = min(need[0], width * 0.2)
+    count_w = min(need[3], width * 0.2)
+    room = width - date_w - count_w
+    if need[1] + need[2] <= room:
+        site_w = need[2]
+    else:
+        site_w = min(max(room * need[2] / (need[1] + need[2]), room * 0.3), room * 0.5)
+    return [date_w, room - site_w, site_w, count_w]
 
 
 def _draw_table(c: Canvas, b: Bulletin, lay: _Layout) -> float:
     """Draw the events table from ``lay.table_top``; return the y below it."""
     u, left, width = lay.u, lay.margin, lay.content_width
     size, pad = TABLE_FONT * u, TABLE_PAD * u
-    col_w = [width * f for f in COLUMN_FRACTIONS]
+    col_w = _column_widths(b, lay.fit, size, pad, width)
     col_x = [left + sum(col_w[:i]) for i in range(4)]
 
     y = lay.table_top - TABLE_HEADER_HEIGHT * u

@@ -323,7 +323,7 @@ def _practices(community, posts, rng, residents) -> None:
                             material=material,
                             kg=kg,
                             factor_kgco2e_per_kg=factor,
-                            factor_source=spec.source[:300],
+                            factor_source=spec.source,
                             co2e_kg=(kg * factor).quantize(Decimal("0.001")),
                             weighed_at=_at(tz, day, 10, p),
                             resident=rng.choice(residents) if rng.random() < 0.5 else None,

@@ -361,7 +361,7 @@ class Weighing(models.Model):
     factor_kgco2e_per_kg = models.DecimalField(
         _("factor (kg CO2e/kg)"), max_digits=8, decimal_places=4
     )
-    factor_source = models.CharField(_("factor source"), max_length=300)
+    factor_source = models.TextField(_("factor source"))
     co2e_kg = models.DecimalField(_("CO2e avoided (kg)"), max_digits=12, decimal_places=3)
     weighed_at = models.DateTimeField(_("weighed"))
     nonce = models.CharField(_("client nonce"), max_length=64, null=True, blank=True, unique=True)

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field, fields
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 
-from nearzero.core.engagement import phones
+from nearzero.core.engagement import phones, recycling
 from nearzero.core.engagement.catalogue import labelled_co2e_g
 from nearzero.core.engagement.quiz import knowledge_rate_pct
 from nearzero.core.errors import DomainError
@@ -296,7 +297,15 @@ def recycled_by_material(community, year: int) -> list[dict]:
         .annotate(kg=Sum("kg"), co2e=Sum("co2e_kg"), n=Count("id"))
         .order_by("material")
     )
-    return list(rows)
+    return [{**row, "label": material_label(row["material"])} for row in rows]
+
+
+def material_label(code: str) -> str:
+    """A recyclable material's name in the active language (its code if not shipped)."""
+    spec = recycling.materials().get(code)
+    if spec is None:
+        return code
+    return spec.en if (get_language() or "").startswith("en") else spec.zh
 
 
 def quiz_results(quiz) -> list[dict]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from nearzero.accounts import scope
@@ -163,10 +164,8 @@ def _event(request, pk: int) -> Event:
 
 
 def _can_check_in(request, event) -> bool:
-    """Frontline staff (community admins, site staff) at a site they may edit."""
-    return _frontline(request, event.community) and (
-        scope.editable_sites_for(request.user).filter(pk=event.site_id).exists()
-    )
+    """Frontline staff (community admins, site staff) at a site where they work."""
+    return scope.works_at(request.user, event.site)
 
 
 @staff_required
@@ -221,6 +220,8 @@ def scan(request, pk: int):
                 "check_in": _("Check in"),
                 "done": _("Checked in"),
                 "camera_on": _("Camera on: hold the code in the frame."),
+                "camera_open": _("Open camera"),
+                "camera_stop": _("Stop camera"),
                 "no_camera": _("No camera available: type the code or search by name."),
             },
         },
@@ -524,8 +525,7 @@ def practices(request, slug: str):
 def shift_verify(request, pk: int):
     shift = scope.get_or_404(
         SortingShift.objects.filter(
-            site__in=scope.editable_sites_for(request.user),
-            community__in=scope.frontline_communities(request.user),
+            site__in=scope.frontline_sites_for(request.user)
         ).select_related("resident", "community"),
         pk=pk,
     )
@@ -813,7 +813,11 @@ def bulletin_pdf(request, slug: str, year: int, month: int):
     if ctx["answered"]:
         notes.insert(
             0,
-            _("%(n)s suggestions from residents were answered this month.")
+            ngettext(
+                "%(n)s suggestion from residents was answered this month.",
+                "%(n)s suggestions from residents were answered this month.",
+                ctx["answered"],
+            )
             % {"n": ctx["answered"]},
         )
     sheet = bulletin.Bulletin(
@@ -834,8 +838,8 @@ def bulletin_pdf(request, slug: str, year: int, month: int):
         notes=notes,
         footer=_("Counted by nearzero from check-ins and records on %(date)s")
         % {"date": timezone.localdate(timezone=tz).isoformat()},
-        more_events_text=_("… and {n} more events"),
-        columns=(_("date"), _("event"), _("site"), _("participations")),
+        more_events_text=_("… and {n} more"),
+        columns=(_("date"), _("event"), _("site"), pgettext("bulletin column", "attendance")),
         date_format=_("{month}/{day}"),
     )
     response = HttpResponse(bulletin.render_pdf(sheet, size=size), content_type="application/pdf")

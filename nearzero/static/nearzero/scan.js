@@ -18,6 +18,8 @@
   const queued = document.getElementById("scan-queued");
   const log = document.getElementById("scan-log");
   const recent = new Map(); // token -> time, to ignore the same code held in front of the camera
+  const lang = document.documentElement.lang || undefined;
+  let flushing = false;
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -37,7 +39,7 @@
     status.textContent = message;
     const item = document.createElement("li");
     item.className = kind;
-    item.textContent = new Date().toLocaleTimeString() + " · " + message;
+    item.textContent = new Date().toLocaleTimeString(lang) + " · " + message;
     log.prepend(item);
     while (log.children.length > 20) log.lastChild.remove();
   }
@@ -75,7 +77,8 @@
   }
   async function flush() {
     const items = readQueue();
-    if (!items.length || !navigator.onLine) return;
+    if (flushing || !items.length || !navigator.onLine) return;
+    flushing = true; // one upload at a time: "online" may fire while the page-load flush runs
     try {
       const result = await post(config.queue_url, { scans: items });
       if (!result.ok) return;
@@ -85,13 +88,16 @@
       show("ok", text.uploaded.replace("{n}", fresh).replace("{m}", result.data.results.length));
       const figures = await fetch(config.figures_url, { credentials: "same-origin" });
       if (figures.ok) count.textContent = (await figures.json()).participations;
-    } catch (e) { /* still offline: keep the queue */ }
+    } catch (e) { /* still offline: keep the queue */ } finally { flushing = false; }
   }
-  function scanned(token) {
+  function scanned(token, fromCamera) {
     token = token.trim();
-    const last = recent.get(token);
-    if (last && Date.now() - last < 4000) return;
-    recent.set(token, Date.now());
+    if (fromCamera) {
+      // A code held in front of the camera is read many times a second: send it once.
+      const last = recent.get(token);
+      if (last && Date.now() - last < 4000) return;
+      recent.set(token, Date.now());
+    }
     checkIn({ token });
   }
 
@@ -144,20 +150,34 @@
       context.drawImage(video, 0, 0, canvas.width, canvas.height);
       const image = context.getImageData(0, 0, canvas.width, canvas.height);
       const code = window.jsQR && jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-      if (code && code.data) scanned(code.data);
+      if (code && code.data) scanned(code.data, true);
     }
     requestAnimationFrame(tick);
   }
-  document.getElementById("camera-start").addEventListener("click", async () => {
+  const cameraButton = document.getElementById("camera-start");
+  function stopCamera() {
+    if (stream) stream.getTracks().forEach((track) => track.stop());
+    stream = null;
+    video.srcObject = null;
+    video.hidden = true;
+    cameraButton.textContent = text.camera_open;
+  }
+  cameraButton.addEventListener("click", async () => {
+    if (stream) { stopCamera(); return; } // the same button stops it (and the battery drain)
+    cameraButton.disabled = true; // one stream, however many taps while the camera starts
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
       video.srcObject = stream;
       video.hidden = false;
       await video.play();
       requestAnimationFrame(tick);
+      cameraButton.textContent = text.camera_stop;
       show("info", text.camera_on);
     } catch (e) {
+      stopCamera();
       show("error", text.no_camera);
+    } finally {
+      cameraButton.disabled = false;
     }
   });
 

@@ -9,10 +9,11 @@ register = template.Library()
 
 @register.filter
 def grouped(value) -> str:
-    """An integer with thousands separators (6120 → 6,120), the same in every language."""
+    """A whole number with thousands separators (6120 → 6,120; 2361.7 → 2,362), the same in
+    every language."""
     try:
-        return f"{int(value):,}"
-    except (TypeError, ValueError):
+        return f"{round(float(value)):,}"
+    except (TypeError, ValueError, OverflowError):
         return "" if value is None else str(value)
 
 
