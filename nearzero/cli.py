@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "nearzero.inventory.cli",
     "nearzero.energy.cli_pv",
     "nearzero.engagement.cli",
+    "nearzero.points.cli",
 ]
 
 

@@ -11,6 +11,7 @@ from nearzero.accounts import demo as accounts_demo
 from nearzero.energy import demo as energy_demo
 from nearzero.engagement import demo as engagement_demo
 from nearzero.inventory import demo as inventory_demo
+from nearzero.points import demo as points_demo
 from nearzero.sites import demo as sites_demo
 from nearzero.sites.models import Community
 
@@ -40,4 +41,5 @@ def load_demo() -> DemoResult:
         inventory_demo.load(tree)
         energy_demo.load(tree)
         engagement_demo.load(tree)
+        points_demo.load(tree)
     return DemoResult(True, time.perf_counter() - start)

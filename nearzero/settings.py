@@ -42,6 +42,8 @@ try:
     PII_KEY = env_str("NEARZERO_PII_KEY", "")
     DB_CONN_MAX_AGE = env_int("NEARZERO_DB_CONN_MAX_AGE", 60, minimum=0)
     DB_SERVER_SIDE_BINDING = env_bool("NEARZERO_DB_SERVER_SIDE_BINDING", True)
+    # Carbon points expire this many months after they were credited, oldest first (0: never).
+    POINTS_EXPIRY_MONTHS = env_int("NEARZERO_POINTS_EXPIRY_MONTHS", 12, minimum=0)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
@@ -121,6 +123,7 @@ INSTALLED_APPS = [
     "nearzero.inventory",
     "nearzero.energy",
     "nearzero.engagement",
+    "nearzero.points",
 ]
 
 MIDDLEWARE = [

@@ -115,3 +115,96 @@ def test_twenty_concurrent_identical_check_ins_make_exactly_one(django_db_blocke
         finally:
             CheckIn.objects.filter(event=event).delete()
             Event.objects.filter(pk=event.pk).delete()
+
+
+def _high_water() -> dict[str, int]:
+    """The largest id of each table a points test writes, before it runs."""
+    tables = ("points_order", "points_leg", "points_posting", "points_reward", "points_account")
+    with connection.cursor() as cursor:
+        marks = {}
+        for table in (*tables, "audit_auditentry"):
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 - fixed names
+            marks[table] = cursor.fetchone()[0]
+    return marks
+
+
+def _purge_points_rows(marks: dict[str, int]) -> None:
+    """Remove the rows a test committed after ``marks``. The ledger is append-only (triggers
+    refuse UPDATE and DELETE); as the superuser the suite connects with, a session in replica
+    mode skips triggers for this clean-up only."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            for table, mark in marks.items():
+                cursor.execute(f"DELETE FROM {table} WHERE id > %s", [mark])  # noqa: S608
+            cursor.execute(
+                "UPDATE points_account SET balance = s.total FROM (SELECT account_id, "
+                "sum(amount) AS total FROM points_leg GROUP BY account_id) s "
+                "WHERE s.account_id = points_account.id AND balance <> s.total"
+            )
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def test_ten_concurrent_redemptions_of_a_hundred_points_make_three(django_db_blocker):
+    """Acceptance (issue 6): balance 100, reward cost 30, 10 concurrent redemptions →
+    exactly 3 succeed and 7 are refused cleanly (insufficient points), balance 10, legs sum
+    to zero — 50 times, each with a fresh resident. Runs outside the test transaction (each
+    thread has its own connection) and removes its rows afterwards."""
+    import threading
+
+    from django.db import connections
+    from django.db.models import Sum
+
+    from nearzero.engagement.models import Resident
+    from nearzero.points import selectors, services
+    from nearzero.points.models import Account, Leg, Order, Reward
+    from nearzero.points.services import PointsError
+    from nearzero.sites.models import Community
+
+    with django_db_blocker.unblock():
+        qiyang = Community.objects.get(slug="qiyang")
+        marks = _high_water()
+        residents = list(
+            Resident.objects.filter(community=qiyang, erased_at=None)
+            .exclude(points_account__isnull=False)
+            .order_by("pk")[:50]
+        )
+        assert len(residents) == 50
+        reward = Reward.objects.create(
+            community=qiyang, name="concurrency", cost_points=30, stock=10_000
+        )
+        try:
+            for resident in residents:
+                services.adjust(actor=None, resident=resident, points=100, reason="test")
+                barrier = threading.Barrier(10)
+                outcomes: list[str] = []
+
+                def redeem(resident=resident, barrier=barrier, outcomes=outcomes) -> None:
+                    try:
+                        barrier.wait()
+                        services.redeem(actor=None, resident=resident, reward=reward)
+                        outcomes.append("ok")
+                    except PointsError as exc:
+                        outcomes.append(exc.code)
+                    finally:
+                        connections.close_all()
+
+                threads = [threading.Thread(target=redeem) for _ in range(10)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                assert sorted(outcomes) == ["insufficient_points"] * 7 + ["ok"] * 3, outcomes
+                account = Account.objects.get(resident=resident)
+                assert account.balance == 10
+                assert Leg.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] == 10
+                assert Order.objects.filter(resident=resident).count() == 3
+            assert (
+                Leg.objects.filter(posting__community=qiyang).aggregate(s=Sum("amount"))["s"] == 0
+            )
+            reward.refresh_from_db()
+            assert reward.stock == 10_000 - 150
+            assert selectors.reconcile(qiyang).ok
+        finally:
+            _purge_points_rows(marks)

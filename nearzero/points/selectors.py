@@ -1,0 +1,161 @@
+"""Reads of the points ledger: reconciliation, statements, a resident's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, Sum
+
+from .choices import GUARDED_KINDS, AccountKind, PostingKind
+from .models import Account, Credit, Leg, Posting
+
+
+@dataclass
+class Reconciliation:
+    postings: int
+    legs_sum: int
+    accounts: int
+    mismatched_accounts: list[dict] = field(default_factory=list)
+    negative_accounts: list[dict] = field(default_factory=list)
+    unbalanced_postings: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.legs_sum
+            or self.mismatched_accounts
+            or self.negative_accounts
+            or self.unbalanced_postings
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "postings": self.postings,
+            "legs_sum": self.legs_sum,
+            "accounts": self.accounts,
+            "mismatched_accounts": self.mismatched_accounts,
+            "negative_accounts": self.negative_accounts,
+            "unbalanced_postings": self.unbalanced_postings,
+            "ok": self.ok,
+        }
+
+
+def _label(account: Account) -> str:
+    if account.resident_id:
+        return f"{account.community.slug}/resident/{account.resident.pseudonym}"
+    return f"{account.community.slug}/{account.kind}" + (f"/{account.name}" if account.name else "")
+
+
+def reconcile(community=None) -> Reconciliation:
+    """Check the ledger against itself: every posting sums to zero, every cached balance
+    equals the sum of its legs, no resident or fund pool is below zero. Four grouped queries,
+    whatever the size of the ledger."""
+    postings = Posting.objects.all()
+    legs = Leg.objects.all()
+    accounts = Account.objects.select_related("community", "resident")
+    if community is not None:
+        postings = postings.filter(community=community)
+        legs = legs.filter(posting__community=community)
+        accounts = accounts.filter(community=community)
+    unbalanced = list(
+        legs.values("posting_id")
+        .annotate(total=Sum("amount"))
+        .exclude(total=0)
+        .values_list("posting_id", flat=True)
+    )
+    sums = dict(legs.values_list("account_id").annotate(total=Sum("amount")))
+    result = Reconciliation(
+        postings=postings.count(),
+        legs_sum=legs.aggregate(total=Sum("amount"))["total"] or 0,
+        accounts=0,
+        unbalanced_postings=unbalanced,
+    )
+    for account in accounts.order_by("pk"):
+        result.accounts += 1
+        total = sums.get(account.pk, 0)
+        if total != account.balance:
+            result.mismatched_accounts.append(
+                {"account": _label(account), "cached": account.balance, "legs": total}
+            )
+        if account.kind in GUARDED_KINDS and min(total, account.balance) < 0:
+            result.negative_accounts.append(
+                {"account": _label(account), "balance": min(total, account.balance)}
+            )
+    return result
+
+
+def fund_statement(community) -> dict:
+    """Inflows by source, outflows, and the pool's balance [fen]."""
+    legs = Leg.objects.filter(
+        account__community=community, account__kind=AccountKind.POOL
+    ).select_related("posting")
+    inflows = dict(
+        legs.filter(amount__gt=0).values_list("posting__fund_source").annotate(total=Sum("amount"))
+    )
+    outflows = dict(
+        legs.filter(amount__lt=0).values_list("posting__fund_source").annotate(total=Sum("amount"))
+    )
+    total_in = sum(inflows.values())
+    total_out = -sum(outflows.values())
+    return {
+        "inflows": inflows,
+        "outflows": {k: -v for k, v in outflows.items()},
+        "total_in": total_in,
+        "total_out": total_out,
+        "balance": total_in - total_out,
+        "entries": list(legs.order_by("-posting__posted_at", "-posting_id")[:200]),
+    }
+
+
+def history(account: Account, limit: int = 200) -> list[dict]:
+    """A resident's entries, newest first, each with its reason and (for earnings) the fact
+    and its carbon label."""
+    legs = (
+        Leg.objects.filter(account=account)
+        .select_related("posting", "posting__credit", "posting__credit__rule")
+        .order_by("-posting__posted_at", "-posting_id")[:limit]
+    )
+    out = []
+    for leg in legs:
+        posting = leg.posting
+        credit = getattr(posting, "credit", None)
+        out.append(
+            {
+                "at": posting.posted_at,
+                "kind": posting.kind,
+                "kind_label": posting.get_kind_display(),
+                "reason": posting.memo,
+                "points": leg.amount,
+                "rule": str(credit.rule) if credit else "",
+                "co2e_g": float(credit.co2e_g) if credit else 0.0,
+                "capped": bool(credit and credit.points < credit.points_before_caps),
+            }
+        )
+    return out
+
+
+def carbon_saved_g(resident) -> float:
+    """Grams CO2e of the carbon labels of everything the resident was credited for."""
+    return float(Credit.objects.filter(resident=resident).aggregate(g=Sum("co2e_g"))["g"] or 0)
+
+
+def leaderboard(community, *, by: str = "building", limit: int = 20) -> list[dict]:
+    """Points earned (not the balance: spending is not penalised), by building or household,
+    counting only residents who stay on the leaderboard."""
+    field_name = {
+        "building": "resident__household__building__name",
+        "household": "resident__household__label",
+    }[by]
+    rows = (
+        Leg.objects.filter(
+            account__community=community,
+            account__kind=AccountKind.RESIDENT,
+            account__on_leaderboard=True,
+            posting__kind=PostingKind.EARN,
+        )
+        .values(name=F(field_name))
+        .annotate(points=Sum("amount"), residents=Count("account", distinct=True))
+        .exclude(Q(name=None) | Q(name=""))
+        .order_by("-points")[:limit]
+    )
+    return list(rows)
