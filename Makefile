@@ -52,6 +52,7 @@ bench: venv
 	$(BIN)/python benchmarks/interval_import.py
 	$(BIN)/python benchmarks/interval_aggregation.py
 	$(BIN)/python benchmarks/checkin.py
+	$(BIN)/python benchmarks/points.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("nearzero.inventory.urls")),
     path("", include("nearzero.energy.urls")),
     path("", include("nearzero.engagement.urls")),
+    path("", include("nearzero.points.urls")),
     path("", include("nearzero.web.urls")),
 ]

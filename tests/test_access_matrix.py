@@ -34,6 +34,8 @@ API_DONGPING_READ = row(401, 401, 200, 200, 200, 404, 200)
 FRONTLINE = row(302, 404, 200, 200, 404, 404, 200)
 FRONTLINE_POST = row(302, 404, 302, 302, 404, 404, 302)
 API_FRONTLINE = row(401, 401, 201, 201, 404, 404, 201)
+API_FRONTLINE_200 = row(401, 401, 200, 200, 404, 404, 200)
+API_ADMIN_200 = row(401, 401, 404, 200, 404, 404, 200)
 PERSONAL_DATA = row(302, 404, 404, 200, 404, 404, 200)
 RESIDENT_ONLY = row(302, 200, 404, 404, 404, 404, 404)
 
@@ -170,6 +172,26 @@ MATRIX = {
     "engagement:my_quiz": ("GET", "quiz", RESIDENT_ONLY),
     "engagement:my_feedback": ("GET", None, RESIDENT_ONLY),
     "engagement:my_data": ("GET", None, RESIDENT_ONLY),
+    "points:overview": ("GET", "dongping", DONGPING_READ),
+    "points:rules": ("GET", "dongping", DONGPING_READ),
+    "points:rules_defaults": ("POST", "dongping", row(302, 404, 404, 302, 404, 404, 302)),
+    "points:rule_edit": ("GET", "rule", row(302, 404, 404, 200, 404, 404, 200)),
+    "points:rewards": ("GET", "dongping", DONGPING_READ),
+    "points:reward_edit": ("GET", "reward", row(302, 404, 404, 200, 404, 404, 200)),
+    "points:orders": ("GET", "dongping", DONGPING_READ),
+    "points:order_create": ("POST", "dongping", FRONTLINE_POST),
+    "points:order_collect": ("POST", "order", FRONTLINE_POST),
+    "points:order_cancel": ("POST", "order", FRONTLINE_POST),
+    "points:fund": ("GET", "dongping", DONGPING_READ),
+    "points:leaderboard": ("GET", "dongping", DONGPING_READ),
+    "points:account": ("GET", "points_resident", DONGPING_READ),
+    "points:my_points": ("GET", None, RESIDENT_ONLY),
+    "points:my_rewards": ("GET", None, RESIDENT_ONLY),
+    "points:my_reserve": ("POST", "reward", row(302, 302, 404, 404, 404, 404, 404)),
+    "points:my_orders": ("GET", None, RESIDENT_ONLY),
+    "points:my_cancel": ("POST", "my_order", row(302, 302, 404, 404, 404, 404, 404)),
+    "points:my_leaderboard": ("GET", None, RESIDENT_ONLY),
+    "points:my_visibility": ("POST", None, row(302, 302, 404, 404, 404, 404, 404)),
     "api:list_events": ("GET", "dongping", API_DONGPING_READ),
     "api:create_event": (
         "POST",
@@ -189,6 +211,26 @@ MATRIX = {
         lambda v: {"resident_id": v["resident"], "nonce": "matrix-nonce"},
     ),
     "api:engagement_upload_queue": ("POST", None, API_ANY_STAFF, {"scans": []}),
+    "api:resident_points": ("GET", "points_resident", API_DONGPING_READ),
+    "api:adjust": ("POST", "points_resident", API_ADMIN_200, {"points": 5, "reason": "matrix"}),
+    "api:rewards": ("GET", "dongping", API_DONGPING_READ),
+    "api:redeem": (
+        "POST",
+        "reward",
+        API_FRONTLINE,
+        lambda v: {"resident_id": v["points_resident"]},
+    ),
+    "api:collect": ("POST", "order", API_FRONTLINE_200, {}),
+    "api:cancel": ("POST", "order", API_FRONTLINE_200, {}),
+    "api:orders": ("GET", "dongping", API_DONGPING_READ),
+    "api:fund_inflow": (
+        "POST",
+        "dongping",
+        row(401, 401, 404, 201, 404, 404, 201),
+        {"amount_fen": 10_000, "source": "donation", "memo": "matrix"},
+    ),
+    "api:fund": ("GET", "dongping", API_DONGPING_READ),
+    "api:reconcile": ("GET", "dongping", API_DONGPING_READ),
     "api:engagement_event_figures": ("GET", "event", API_DONGPING_READ),
     "api:record_shift": (
         "POST",
@@ -273,6 +315,11 @@ PARAMS = {
     "ics": ("token", "token"),
     "share": ("token", "token"),
     "month": (None, None),  # several URL parameters: the value is the kwargs dict
+    "points_resident": ("pk", "resident_id"),
+    "reward": ("pk", "reward_id"),
+    "order": ("pk", "order_id"),
+    "rule": ("pk", "pk"),
+    "my_order": ("pk", "pk"),
 }
 
 
@@ -305,13 +352,21 @@ def test_access(name, persona, client_for, dongping, other_station, users):
         "meter": Meter.objects.get(community=dongping, code="DP-C-GRID").pk,
     }
     values.update(_engagement_values(dongping, users_by_persona=users))
+    values.update(_points_values(dongping, users_by_persona=users))
+    values.update(_points_api_values(dongping))
     url = reverse(name, kwargs=_kwargs(name, key, values))
     client = client_for(persona)
     if method == "GET":
         response = client.get(url)
     elif body:
         payload = body[0](values) if callable(body[0]) else body[0]
-        response = client.generic(method, url, json.dumps(payload), "application/json")
+        response = client.generic(
+            method,
+            url,
+            json.dumps(payload),
+            "application/json",
+            headers={"Idempotency-Key": f"matrix-{persona}"},  # the ledger's writes need one
+        )
     else:
         response = client.post(url, {"language": "en", "next": "/"})
     if response.status_code == 302 and expected[persona] == 302 and persona != "anonymous":
@@ -370,6 +425,33 @@ def _engagement_values(dongping, *, users_by_persona) -> dict:
         "share": signing.dumps({"c": dongping.pk, "y": 2024, "m": 5}, salt=views.SHARE_SALT),
         "month": {"slug": dongping.slug, "year": 2024, "month": 5},
     }
+
+
+def _points_api_values(dongping) -> dict:
+    """A resident with fresh points (the demo's 2024 points may expire on redemption), a
+    reward in stock and a reserved order, for the points API."""
+    from nearzero.engagement.models import Resident
+    from nearzero.points import services
+    from nearzero.points.models import Reward
+
+    resident = Resident.objects.filter(community=dongping, erased_at=None).order_by("pk")[7]
+    services.adjust(actor=None, resident=resident, points=500, reason="matrix")
+    reward = Reward.objects.create(community=dongping, name="matrix", cost_points=10, stock=9)
+    order = services.redeem(actor=None, resident=resident, reward=reward)
+    return {"points_resident": resident.pk, "reward": reward.pk, "order": order.pk}
+
+
+def _points_values(dongping, *, users_by_persona) -> dict:
+    """For the points pages: an earning rule, and a reward reserved by the resident who signs
+    in (with fresh points, so that reserving again from the page succeeds)."""
+    from nearzero.points import services
+    from nearzero.points.models import Reward, Rule
+
+    me = users_by_persona["resident"].resident
+    services.adjust(actor=None, resident=me, points=500, reason="matrix")
+    reward = Reward.objects.create(community=dongping, name="matrix page", cost_points=10, stock=9)
+    order = services.redeem(actor=None, resident=me, reward=reward)
+    return {"rule": Rule.objects.filter(community=dongping).first().pk, "my_order": order.pk}
 
 
 def test_admin_site_is_for_superusers_only(client_for):

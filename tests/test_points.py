@@ -77,10 +77,18 @@ def test_the_demo_credited_every_verified_fact_once_within_its_caps(dongping):
         assert rules[rule_id].cap_per_day is None or points <= rules[rule_id].cap_per_day
     for (_, rule_id, *_), points in month.items():
         assert rules[rule_id].cap_per_month is None or points <= rules[rule_id].cap_per_month
-    # Check-ins earn what the event announced: a check-in's credit before caps is its points.
-    checkin = Credit.objects.filter(rule__source=FactSource.CHECKIN).select_related("rule").first()
-    event_points = CheckIn.objects.get(pk=int(checkin.fact_key.split(":")[1])).event.points
-    assert checkin.points_before_caps == event_points
+    # Check-ins earn what the event announced, per participant or, for a per-unit label
+    # (kg of clothes, Luzhou: 30 points per kg), per unit.
+    checkins = {f"checkin:{c.pk}": c for c in CheckIn.objects.select_related("event")}
+    kinds = set()
+    for credit in Credit.objects.filter(rule__source=FactSource.CHECKIN):
+        checkin = checkins[credit.fact_key]
+        per_unit = checkin.event.label_basis == "unit"
+        units = checkin.units if per_unit else 1
+        assert credit.points_before_caps == int(units * checkin.event.points), credit.fact_key
+        assert credit.co2e_g == (checkin.event.carbon_label_g or 0) * units
+        kinds.add(per_unit)
+    assert kinds == {True, False}
 
     result = selectors.reconcile(dongping)
     assert result.ok, result.as_dict()
@@ -227,7 +235,6 @@ def _reconcile_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.django_db(transaction=True)
 def test_reconcile_cli_passes_then_names_a_tampered_account(tmp_path, monkeypatch):
     """Against its own database: the demo with points, then a cached balance tampered with
     behind the ledger's back."""
@@ -265,3 +272,19 @@ def test_reconcile_cli_passes_then_names_a_tampered_account(tmp_path, monkeypatc
     assert (
         report["mismatched_accounts"][0]["cached"] - report["mismatched_accounts"][0]["legs"] == 7
     )
+
+
+def test_dashboard_totals_equal_direct_sums(dongping, client_for):
+    totals = selectors.totals(dongping)
+    residents = Account.objects.filter(community=dongping, kind=AccountKind.RESIDENT)
+    assert totals["accounts"] == residents.count() > 1_000
+    assert totals["outstanding"] == sum(a.balance for a in residents)
+    assert (
+        totals["issued"]
+        == Credit.objects.filter(community=dongping).aggregate(p=Sum("points"))["p"]
+    )
+    assert totals["redeemed"] == sum(
+        o.points for o in Order.objects.filter(community=dongping).exclude(status="cancelled")
+    )
+    page = client_for("admin").get("/c/dongping/").content.decode()
+    assert f"{totals['outstanding']:,}" in page

@@ -146,7 +146,9 @@ def _purge_points_rows(marks: dict[str, int]) -> None:
             cursor.execute("SET session_replication_role = DEFAULT")
 
 
-def test_ten_concurrent_redemptions_of_a_hundred_points_make_three(django_db_blocker):
+def test_ten_concurrent_redemptions_of_a_hundred_points_make_three(
+    django_db_setup, django_db_blocker
+):
     """Acceptance (issue 6): balance 100, reward cost 30, 10 concurrent redemptions →
     exactly 3 succeed and 7 are refused cleanly (insufficient points), balance 10, legs sum
     to zero — 50 times, each with a fresh resident. Runs outside the test transaction (each
@@ -171,16 +173,21 @@ def test_ten_concurrent_redemptions_of_a_hundred_points_make_three(django_db_blo
             .order_by("pk")[:50]
         )
         assert len(residents) == 50
-        reward = Reward.objects.create(
-            community=qiyang, name="concurrency", cost_points=30, stock=10_000
-        )
+        # Ten rewards, one per thread: the threads meet on the resident's account, not on
+        # a shared reward row.
+        rewards = [
+            Reward.objects.create(
+                community=qiyang, name=f"concurrency {i}", cost_points=30, stock=100
+            )
+            for i in range(10)
+        ]
         try:
             for resident in residents:
                 services.adjust(actor=None, resident=resident, points=100, reason="test")
                 barrier = threading.Barrier(10)
                 outcomes: list[str] = []
 
-                def redeem(resident=resident, barrier=barrier, outcomes=outcomes) -> None:
+                def redeem(reward, resident=resident, barrier=barrier, outcomes=outcomes) -> None:
                     try:
                         barrier.wait()
                         services.redeem(actor=None, resident=resident, reward=reward)
@@ -190,7 +197,7 @@ def test_ten_concurrent_redemptions_of_a_hundred_points_make_three(django_db_blo
                     finally:
                         connections.close_all()
 
-                threads = [threading.Thread(target=redeem) for _ in range(10)]
+                threads = [threading.Thread(target=redeem, args=(r,)) for r in rewards]
                 for thread in threads:
                     thread.start()
                 for thread in threads:
@@ -203,8 +210,7 @@ def test_ten_concurrent_redemptions_of_a_hundred_points_make_three(django_db_blo
             assert (
                 Leg.objects.filter(posting__community=qiyang).aggregate(s=Sum("amount"))["s"] == 0
             )
-            reward.refresh_from_db()
-            assert reward.stock == 10_000 - 150
+            assert sum(Reward.objects.get(pk=r.pk).stock for r in rewards) == 1_000 - 150
             assert selectors.reconcile(qiyang).ok
         finally:
             _purge_points_rows(marks)

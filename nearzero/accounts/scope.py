@@ -145,16 +145,23 @@ def get_or_404(queryset: QuerySet, **lookup):
         raise Http404 from None
 
 
-def personal_data_communities(user) -> QuerySet[Community]:
-    """Communities whose residents' personal data (phone numbers, data exports, erasure) a
-    user may handle: community admins of their community, and superusers. Officers and site
-    staff see masked numbers only."""
+def administered_communities(user) -> QuerySet[Community]:
+    """Communities a user administers: community admins of their community, and superusers.
+    They alone handle residents' personal data and the money and manual corrections of the
+    points ledger."""
     if not user.is_authenticated:
         return Community.objects.none()
     if user.is_superuser:
         return Community.objects.all()
     ids = [r.community_id for r in roles_of(user) if r.role == Role.COMMUNITY_ADMIN]
     return Community.objects.filter(pk__in=ids)
+
+
+def personal_data_communities(user) -> QuerySet[Community]:
+    """Communities whose residents' personal data (phone numbers, data exports, erasure) a
+    user may handle (:func:`administered_communities`). Officers and site staff see masked
+    numbers only."""
+    return administered_communities(user)
 
 
 def can_handle_personal_data(user, community) -> bool:

@@ -17,6 +17,7 @@ from nearzero.core.errors import DomainError
 from nearzero.energy.api import router as energy_router
 from nearzero.engagement.api import router as engagement_router
 from nearzero.inventory.api import router as inventory_router
+from nearzero.points.api import router as points_router
 from nearzero.sites.api import router as sites_router
 
 
@@ -38,6 +39,7 @@ api.add_router("/", sites_router)
 api.add_router("/", inventory_router)
 api.add_router("/", energy_router)
 api.add_router("/", engagement_router)
+api.add_router("/", points_router)
 
 
 @api.exception_handler(Http404)

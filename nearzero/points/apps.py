@@ -6,3 +6,10 @@ class PointsConfig(AppConfig):
     name = "nearzero.points"
     label = "points"
     verbose_name = _("Carbon points")
+
+    def ready(self) -> None:
+        from nearzero.web import dashboard
+
+        from .dashboard import panel
+
+        dashboard.register(50, "points", panel)

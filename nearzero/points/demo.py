@@ -1,6 +1,7 @@
 """Demo points for 2024: default rules, every verified fact of the engagement demo credited,
 a reward catalogue, a fund pool with its budget and donations, and a year-end points mall
-(orders reserved in December 2024, most collected, some cancelled).
+(orders reserved after the year's last credit, most collected in January 2025, some
+cancelled).
 
 Points credited in 2024 expire 12 months later by default: running ``nearzero points
 expire`` today expires what the demo residents did not spend, as it should.
@@ -12,11 +13,13 @@ import datetime as dt
 import random
 import zoneinfo
 
+from django.db.models import Max
+
 from nearzero.sites.choices import SiteKind
 
 from . import services
 from .choices import FundSource
-from .models import Account, Reward
+from .models import Account, Posting, Reward
 
 SEED = 2024_06
 
@@ -66,7 +69,11 @@ def _community(community, sites, rewards, funding, rng, *, orders: int) -> None:
     ]
     services.credit_facts(community=community)
 
-    # The year-end points mall: residents with enough points reserve one reward each.
+    # The year-end points mall, after the year's last credit (a redemption dated before the
+    # credits that pay for it would upset the oldest-first expiry): residents with enough
+    # points reserve one reward each; most collect it in January, some cancel.
+    last_credit = Posting.objects.filter(community=community).aggregate(t=Max("posted_at"))["t"]
+    mall = last_credit + dt.timedelta(hours=1)
     accounts = list(
         Account.objects.filter(community=community, resident__isnull=False, balance__gte=30)
         .select_related("resident", "resident__community")
@@ -78,10 +85,10 @@ def _community(community, sites, rewards, funding, rng, *, orders: int) -> None:
         if not affordable:
             continue
         reward = rng.choice(affordable)
-        day = dt.date(2024, 12, 2 + i % 20)
         order = services.redeem(
-            actor=None, resident=account.resident, reward=reward, at=_at(tz, day, 9)
+            actor=None, resident=account.resident, reward=reward, at=mall + dt.timedelta(minutes=i)
         )
+        day = dt.date(2025, 1, 2 + i % 20)
         if rng.random() < 0.1:
             services.cancel_order(actor=None, order=order, at=_at(tz, day, 15))
         elif day.day < 20:  # the last orders still wait to be collected

@@ -1,7 +1,8 @@
 """Verified facts of the engagement app that earn points, read (never written) from its
 tables. Each fact has a natural key, so it is credited at most once.
 
-- a check-in at an event (``checkin:<id>``), worth the event's points;
+- a check-in at an event (``checkin:<id>``), worth the event's points (per unit for an event
+  with a per-unit label, e.g. 30 points per kg of clothes);
 - recyclables weighed for a resident (``weighing:<id>``), per kg;
 - a sorting shift once staff verified it (``shift:<id>``), per hour;
 - a passed quiz (``quiz:<quiz id>:<resident id>``: once per quiz and resident, however many
@@ -37,7 +38,7 @@ class Fact:
     co2e_g: Decimal
     label: str
     activity_type_id: int | None = None
-    event_points: int | None = None  # check-ins: the event's points per participant
+    event_points: int | None = None  # check-ins: the event's points per participant or unit
 
 
 def _scoped(queryset, community_id: int, resident_ids: Iterable[int] | None, field="resident"):
@@ -63,8 +64,9 @@ def verified_facts(community_id: int, resident_ids: Iterable[int] | None = None)
         "event__title",
     )
     for pk, resident, at, units, type_id, points, label_g, basis, title in checkins:
-        label_g = Decimal(label_g or 0)
-        co2e = label_g * Decimal(units or 0) if basis == "unit" else label_g
+        # Per-unit events (kg of clothes) count their units, for the label and the points.
+        quantity = Decimal(units or 0) if basis == "unit" else Decimal(1)
+        co2e = Decimal(label_g or 0) * quantity
         facts.append(
             Fact(
                 f"checkin:{pk}",
@@ -72,7 +74,7 @@ def verified_facts(community_id: int, resident_ids: Iterable[int] | None = None)
                 community_id,
                 resident,
                 at,
-                Decimal(1),
+                quantity,
                 co2e,
                 title,
                 activity_type_id=type_id,

@@ -155,7 +155,10 @@ class Rule(models.Model):
     )
     points_per_unit = models.PositiveIntegerField(
         _("points per unit"),
-        help_text=_("per check-in, kg, verified hour, passed quiz or care log"),
+        help_text=_(
+            "per kg, verified hour, passed quiz or care log; "
+            "check-ins earn the points their event announces"
+        ),
     )
     cap_per_day = models.PositiveIntegerField(
         _("cap per resident per day (points)"), null=True, blank=True
@@ -293,7 +296,7 @@ class Order(models.Model):
     fund_posting = models.OneToOneField(
         Posting, on_delete=models.PROTECT, related_name="paid_order", null=True, blank=True
     )
-    created_at = models.DateTimeField(_("reserved"))
+    created_at = models.DateTimeField(_("reserved on"))
     closed_at = models.DateTimeField(_("collected or cancelled"), null=True, blank=True)
     closed_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Concat
+from django.utils import timezone
 
-from .choices import GUARDED_KINDS, AccountKind, PostingKind
+from nearzero.core.points import expiry
+from nearzero.engagement.selectors import material_label
+
+from .choices import GUARDED_KINDS, AccountKind, FactSource, PostingKind
 from .models import Account, Credit, Leg, Posting
 
 
@@ -48,7 +56,7 @@ def _label(account: Account) -> str:
 
 def reconcile(community=None) -> Reconciliation:
     """Check the ledger against itself: every posting sums to zero, every cached balance
-    equals the sum of its legs, no resident or fund pool is below zero. Four grouped queries,
+    equals the sum of its legs, no resident or fund pool is below zero. Five queries,
     whatever the size of the ledger."""
     postings = Posting.objects.all()
     legs = Leg.objects.all()
@@ -112,19 +120,22 @@ def history(account: Account, limit: int = 200) -> list[dict]:
     and its carbon label."""
     legs = (
         Leg.objects.filter(account=account)
-        .select_related("posting", "posting__credit", "posting__credit__rule")
+        .select_related("posting__credit__rule__activity_type")
         .order_by("-posting__posted_at", "-posting_id")[:limit]
     )
     out = []
     for leg in legs:
         posting = leg.posting
         credit = getattr(posting, "credit", None)
+        reason = posting.memo
+        if credit and credit.rule.source == FactSource.WEIGHING:
+            reason = material_label(reason)  # weighings carry the material's code
         out.append(
             {
                 "at": posting.posted_at,
                 "kind": posting.kind,
                 "kind_label": posting.get_kind_display(),
-                "reason": posting.memo,
+                "reason": reason,
                 "points": leg.amount,
                 "rule": str(credit.rule) if credit else "",
                 "co2e_g": float(credit.co2e_g) if credit else 0.0,
@@ -139,23 +150,92 @@ def carbon_saved_g(resident) -> float:
     return float(Credit.objects.filter(resident=resident).aggregate(g=Sum("co2e_g"))["g"] or 0)
 
 
-def leaderboard(community, *, by: str = "building", limit: int = 20) -> list[dict]:
+def leaderboard(community, *, by: str = "building", limit: int | None = 20) -> list[dict]:
     """Points earned (not the balance: spending is not penalised), by building or household,
     counting only residents who stay on the leaderboard."""
-    field_name = {
-        "building": "resident__household__building__name",
-        "household": "resident__household__label",
+    building = F("account__resident__household__building__name")
+    name = {
+        "building": building,
+        "household": Concat(building, Value(" "), F("account__resident__household__label")),
     }[by]
     rows = (
         Leg.objects.filter(
             account__community=community,
             account__kind=AccountKind.RESIDENT,
             account__on_leaderboard=True,
+            account__resident__household__isnull=False,
             posting__kind=PostingKind.EARN,
         )
-        .values(name=F(field_name))
+        .values(name=name)
         .annotate(points=Sum("amount"), residents=Count("account", distinct=True))
         .exclude(Q(name=None) | Q(name=""))
         .order_by("-points")[:limit]
     )
     return list(rows)
+
+
+def account_list(community):
+    """Residents' accounts, largest balance first, with their resident, household and carbon
+    saved (``co2e_kg`` [kg CO2e], a subquery, so a page costs one query however long)."""
+    saved = (
+        Credit.objects.filter(resident=OuterRef("resident"))
+        .order_by()
+        .values("resident")
+        .annotate(g=Sum("co2e_g"))
+        .values("g")
+    )
+    return (
+        Account.objects.filter(community=community, kind=AccountKind.RESIDENT)
+        .select_related("resident", "resident__household__building")
+        .annotate(co2e_kg=Coalesce(Subquery(saved), Value(Decimal(0))) / Value(Decimal(1000)))
+        .order_by("-balance", "pk")
+    )
+
+
+def expiry_outlook(account: Account | None, *, at: dt.datetime | None = None) -> dict:
+    """Which of an account's points have passed their expiry date (``due``: removed at the next
+    redemption or expiry run) and when the next ones expire (``next_at``, ``next_points``), by
+    the same oldest-first rule as :func:`nearzero.core.points.expiry.due`. One query."""
+    months = settings.POINTS_EXPIRY_MONTHS
+    balance = account.balance if account else 0
+    out = {"balance": balance, "due": 0, "spendable": balance, "next_at": None, "next_points": 0}
+    if account is None or not months:
+        return out
+    at = at or timezone.now()
+    movements = [
+        expiry.Movement(posted_at, amount)
+        for posted_at, amount in Leg.objects.filter(account=account, posting__posted_at__lte=at)
+        .order_by("posting__posted_at", "posting_id")
+        .values_list("posting__posted_at", "amount")
+    ]
+    lots = expiry.open_lots(movements, months=months)
+    due = max(min(sum(left for expires, left in lots if expires <= at), balance), 0)
+    later = [(expires, left) for expires, left in lots if expires > at]
+    out.update(due=due, spendable=balance - due)
+    if later and balance - due > 0:  # lots never hold more than the balance
+        out.update(next_at=later[0][0], next_points=min(later[0][1], balance - due))
+    return out
+
+
+def totals(community) -> dict:
+    """Headline figures in three queries: resident accounts and points they hold, and
+    the balances of the community's system accounts (issued, redeemed, expired, fund)."""
+    from .models import Order
+
+    residents = Account.objects.filter(community=community, kind=AccountKind.RESIDENT).aggregate(
+        n=Count("pk"), held=Sum("balance")
+    )
+    system = dict(
+        Account.objects.filter(community=community, resident__isnull=True)
+        .values_list("kind")
+        .annotate(total=Sum("balance"))
+    )
+    return {
+        "accounts": residents["n"] or 0,
+        "outstanding": residents["held"] or 0,
+        "issued": -(system.get(AccountKind.ISSUED) or 0),
+        "redeemed": system.get(AccountKind.REDEEMED) or 0,
+        "expired": system.get(AccountKind.EXPIRED) or 0,
+        "fund_fen": system.get(AccountKind.POOL) or 0,
+        "collected": Order.objects.filter(community=community, status="collected").count(),
+    }

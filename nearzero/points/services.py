@@ -1,11 +1,15 @@
 """Writes of the points ledger, each in one transaction with an audit entry.
 
 Every movement is a :class:`~.models.Posting` whose legs sum to zero (``core.points.ledger``).
-Accounts a posting touches are locked first (``SELECT … FOR UPDATE`` in primary-key order, so
-two postings never wait on each other in a cycle; SQLite's IMMEDIATE transactions serialise
-writers), their balances are checked, then legs are written and the cached balances moved in
-the same transaction. The database's check constraint refuses an overdraft even if a caller
-got this wrong.
+Locks come in one order everywhere, so two operations never wait on each other in a cycle:
+first the order row, then the reward row, then the guarded accounts (residents, the fund
+pool) the operation will touch, in one ``SELECT … FOR UPDATE`` in primary-key order (SQLite's
+IMMEDIATE transactions serialise writers instead). Balances are checked under that lock,
+then legs are written and the cached balances moved in the same transaction. The
+community's counter accounts (issued, redeemed, expired, money in and out) are shared by
+every posting of the community, so they are never locked up front: their balance is moved
+last, and the row is held only from that update to the commit. The database's check
+constraint refuses an overdraft even if a caller got this wrong.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nearzero.audit.services import record
+from nearzero.audit.services import diff, record, snapshot
 from nearzero.core.errors import DomainError
 from nearzero.core.points import expiry, ledger, rules
 
@@ -125,8 +129,8 @@ def _post(
     units = {leg.account.unit for leg in legs}
     if len(units) != 1:
         raise PointsError("mixed_units", _("a posting moves points or money, not both"))
-    locked = _lock(net)
-    guarded = [pk for pk, a in locked.items() if a.kind in GUARDED_KINDS]
+    guarded = sorted({leg.account.pk for leg in legs if leg.account.kind in GUARDED_KINDS})
+    locked = _lock(guarded)
     short = ledger.overdrawn({pk: a.balance for pk, a in locked.items()}, net, guarded)
     if short:
         if locked[short[0]].kind == AccountKind.POOL:
@@ -145,9 +149,11 @@ def _post(
     Leg.objects.bulk_create(
         [Leg(posting=posting, account_id=pk, amount=n) for pk, n in net.items()]
     )
-    for pk, n in net.items():
-        Account.objects.filter(pk=pk).update(balance=F("balance") + n)
-        locked[pk].balance += n
+    # Guarded accounts (locked above) first, the shared counter accounts last.
+    for pk in sorted(net, key=lambda pk: (pk not in locked, pk)):
+        Account.objects.filter(pk=pk).update(balance=F("balance") + net[pk])
+        if pk in locked:
+            locked[pk].balance += net[pk]
     return posting
 
 
@@ -203,8 +209,8 @@ def _rule_for(fact: Fact, by_key: dict) -> Rule | None:
 
 
 def _points_before_caps(fact: Fact, rule: Rule) -> int:
-    if fact.source == FactSource.CHECKIN:
-        return fact.event_points or 0  # the points the event announced per participant
+    if fact.source == FactSource.CHECKIN:  # the points the event announced
+        return rules.points_for(fact.quantity, fact.event_points or 0)
     return rules.points_for(fact.quantity, rule.points_per_unit)
 
 
@@ -222,7 +228,7 @@ def credit_facts(*, community, resident_ids: Iterable[int] | None = None, actor=
         return CreditRun(0, 0, 0)
     accounts = resident_accounts(community, {f.resident_id for f in candidates})
     issued = system_account(community, AccountKind.ISSUED)
-    _lock([issued.pk, *(a.pk for a in accounts.values())])  # one run at a time per resident
+    _lock(a.pk for a in accounts.values())  # one run at a time per resident
     done = set(
         Credit.objects.filter(community=community, resident_id__in=list(accounts)).values_list(
             "fact_key", flat=True
@@ -357,11 +363,13 @@ def expire_points(*, community, at: dt.datetime | None = None, actor=None) -> in
     not spent. Returns the points expired. Running it twice at the same moment expires
     nothing more."""
     at = at or timezone.now()
-    ids = Account.objects.filter(
-        community=community, kind=AccountKind.RESIDENT, balance__gt=0
-    ).values_list("pk", flat=True)
-    accounts = list(_lock(ids).values())
-    total = _expire_locked(community, accounts, at, actor)
+    ids = list(
+        Account.objects.filter(
+            community=community, kind=AccountKind.RESIDENT, balance__gt=0
+        ).values_list("pk", flat=True)
+    )
+    locked = _lock(ids)
+    total = _expire_locked(community, [locked[pk] for pk in ids], at, actor)
     if total:
         _audit(
             "points.points.expired",
@@ -389,6 +397,9 @@ def adjust(*, actor, resident, points: int, reason: str) -> Posting:
     community = resident.community
     account = resident_account(resident)
     issued = system_account(community, AccountKind.ISSUED)
+    account = _lock([account.pk])[account.pk]
+    if points < 0:  # points already due to expire are not there to take
+        _expire_locked(community, [account], timezone.now(), actor)
     posting = _post(
         community=community,
         kind=PostingKind.ADJUST,
@@ -412,23 +423,25 @@ def redeem(*, actor, resident, reward: Reward, at: dt.datetime | None = None) ->
     stock. Refused cleanly when the points or the stock do not suffice."""
     at = at or timezone.now()
     reward = Reward.objects.select_for_update().get(pk=reward.pk)
-    if reward.community_id != resident.community_id or resident.erased_at:
+    if reward.community_id != resident.community_id:
         raise PointsError("wrong_community", _("this reward is offered by another community"))
+    if resident.erased_at:
+        raise PointsError("erased_resident", _("this resident's data was erased"))
+    if reward.cost_points < 1:
+        raise PointsError("bad_reward", _("a reward costs at least one point"))
     if not reward.is_active:
         raise PointsError("not_on_offer", _("this reward is no longer on offer"))
     if reward.stock < 1:
         raise PointsError("out_of_stock", _("this reward is out of stock"))
     community = resident.community
     account = resident_account(resident)
+    redeemed = system_account(community, AccountKind.REDEEMED)
     account = _lock([account.pk])[account.pk]
     _expire_locked(community, [account], at, actor)
     posting = _post(
         community=community,
         kind=PostingKind.REDEEM,
-        legs=[
-            LegSpec(account, -reward.cost_points),
-            LegSpec(system_account(community, AccountKind.REDEEMED), reward.cost_points),
-        ],
+        legs=[LegSpec(account, -reward.cost_points), LegSpec(redeemed, reward.cost_points)],
         memo=reward.name,
         actor=actor,
         at=at,
@@ -463,6 +476,7 @@ def _open_order(order: Order) -> Order:
 def cancel_order(*, actor, order: Order, at: dt.datetime | None = None) -> Order:
     """Cancel a reserved order: its points come back and its item returns to stock."""
     order = _open_order(order)
+    list(Reward.objects.select_for_update().filter(pk=order.reward_id).values_list("pk"))
     community = order.reward.community
     account = resident_accounts(community, [order.resident_id])[order.resident_id]
     order.refund_posting = _post(
@@ -583,3 +597,114 @@ def fund_outflow(*, actor, community, amount_fen: int, memo: str, at=None) -> Po
         changes={"amount_fen": [None, amount_fen]},
     )
     return posting
+
+
+# --- the catalogue, the rules and the leaderboard (pages) ------------------------------------
+
+REWARD_FIELDS = ("name", "description", "cost_points", "cost_fen", "stock", "site", "is_active")
+RULE_FIELDS = ("points_per_unit", "cap_per_day", "cap_per_month", "is_active")
+
+
+def _check_reward(reward: Reward) -> None:
+    if reward.site_id and reward.site.community_id != reward.community_id:
+        raise PointsError(
+            "wrong_site", _("the pick-up site belongs to another community"), field="site"
+        )
+    if not (reward.name or "").strip():
+        raise PointsError("name_required", _("give the reward a name"), field="name")
+    if reward.cost_points is None or reward.cost_points < 1:
+        raise PointsError("bad_cost", _("a reward costs at least one point"), field="cost_points")
+    if reward.stock is None or reward.stock < 0:
+        raise PointsError("bad_stock", _("the stock cannot be below zero"), field="stock")
+
+
+@transaction.atomic
+def create_reward(*, actor, community, **values) -> Reward:
+    """Add a reward to the community's catalogue (``name``, ``cost_points``, ``cost_fen``,
+    ``stock``, ``site``, ``description``, ``is_active``)."""
+    unknown = set(values) - set(REWARD_FIELDS)
+    if unknown:
+        raise PointsError("not_editable", f"cannot set {', '.join(sorted(unknown))}")
+    reward = Reward(community=community, **values)
+    _check_reward(reward)
+    reward.save()
+    _audit(
+        "points.reward.created",
+        actor=actor,
+        community=community,
+        obj=reward,
+        changes=diff({}, snapshot(reward, REWARD_FIELDS)),
+    )
+    return reward
+
+
+@transaction.atomic
+def update_reward(*, actor, reward: Reward, **values) -> Reward:
+    """Change a reward (restock it, change its cost, take it off offer). The row is locked,
+    so a restock and a redemption at the same moment both count."""
+    unknown = set(values) - set(REWARD_FIELDS)
+    if unknown:
+        raise PointsError("not_editable", f"cannot change {', '.join(sorted(unknown))}")
+    reward = Reward.objects.select_for_update().get(pk=reward.pk)
+    before = snapshot(reward, REWARD_FIELDS)
+    for name, value in values.items():
+        setattr(reward, name, value)
+    _check_reward(reward)
+    changes = diff(before, snapshot(reward, REWARD_FIELDS))
+    if changes:
+        reward.save(update_fields=list(changes))
+        _audit(
+            "points.reward.updated",
+            actor=actor,
+            community=reward.community,
+            obj=reward,
+            changes=changes,
+        )
+    return reward
+
+
+@transaction.atomic
+def update_rule(*, actor, rule: Rule, **values) -> Rule:
+    """Change an earning rule's points per unit, caps (``None``: no cap) or active flag.
+    Facts already credited keep their points; the new values apply to facts credited next."""
+    unknown = set(values) - set(RULE_FIELDS)
+    if unknown:
+        raise PointsError("not_editable", f"cannot change {', '.join(sorted(unknown))}")
+    for name in ("points_per_unit", "cap_per_day", "cap_per_month"):
+        value = values.get(name, getattr(rule, name))
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise PointsError("bad_amount", _("give a whole number of points"), field=name)
+        if value is not None and value < 0:
+            raise PointsError("bad_amount", _("points cannot be below zero"), field=name)
+    before = snapshot(rule, RULE_FIELDS)
+    for name, value in values.items():
+        setattr(rule, name, value)
+    changes = diff(before, snapshot(rule, RULE_FIELDS))
+    if changes:
+        rule.save(update_fields=list(changes))
+        _audit(
+            "points.rule.updated",
+            actor=actor,
+            community=rule.community,
+            obj=rule,
+            changes=changes,
+        )
+    return rule
+
+
+@transaction.atomic
+def set_leaderboard(*, resident, shown: bool, actor=None) -> Account:
+    """Show a resident's points on the leaderboard, or keep them off it (their choice)."""
+    account = resident_account(resident)
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    if account.on_leaderboard != shown:
+        account.on_leaderboard = shown
+        account.save(update_fields=["on_leaderboard"])
+        _audit(
+            "points.account.leaderboard",
+            actor=actor,
+            community=resident.community,
+            obj=account,
+            changes={"on_leaderboard": [not shown, shown]},
+        )
+    return account

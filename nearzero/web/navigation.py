@@ -23,7 +23,7 @@ DOMAINS: tuple[NavItem, ...] = (
     NavItem("inventory", _("Carbon inventory"), "inventory:list"),
     NavItem("energy", _("Energy"), "energy:overview"),
     NavItem("engagement", _("Engagement"), "engagement:overview"),
-    NavItem("points", _("Carbon points"), None),
+    NavItem("points", _("Carbon points"), "points:overview"),
     NavItem("circle", _("15-minute low-carbon circle"), None),
     NavItem("evaluation", _("Evaluation"), None),
     NavItem("reports", _("Reports"), None),

@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('points', models.PositiveIntegerField(verbose_name='points')),
                 ('status', models.CharField(choices=[('reserved', 'reserved'), ('collected', 'collected'), ('cancelled', 'cancelled')], default='reserved', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(verbose_name='reserved')),
+                ('created_at', models.DateTimeField(verbose_name='reserved on')),
                 ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='collected or cancelled')),
                 ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sites.community', verbose_name='community')),
@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('source', models.CharField(choices=[('checkin', 'event check-in'), ('weighing', 'recyclables weighed (per kg)'), ('shift', 'verified volunteer hour'), ('quiz', 'quiz passed'), ('care', 'plant-care log')], max_length=10, verbose_name='fact')),
-                ('points_per_unit', models.PositiveIntegerField(help_text='per check-in, kg, verified hour, passed quiz or care log', verbose_name='points per unit')),
+                ('points_per_unit', models.PositiveIntegerField(help_text='per kg, verified hour, passed quiz or care log; check-ins earn the points their event announces', verbose_name='points per unit')),
                 ('cap_per_day', models.PositiveIntegerField(blank=True, null=True, verbose_name='cap per resident per day (points)')),
                 ('cap_per_month', models.PositiveIntegerField(blank=True, null=True, verbose_name='cap per resident per month (points)')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 
 register = template.Library()
@@ -59,3 +61,16 @@ def number(value) -> str:
     except (TypeError, ValueError):
         return str(value)
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def yuan(fen) -> str:
+    """Money kept in fen (1 yuan = 100 fen) in yuan, with thousands separators and two
+    decimals, exactly (6300050 → 63,000.50; −1200 → −12.00)."""
+    if fen is None or fen == "":
+        return "—"
+    try:
+        amount = Decimal(int(fen)) / 100
+    except (TypeError, ValueError):
+        return str(fen)
+    return f"{amount:,.2f}".replace("-", "−")
