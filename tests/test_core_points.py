@@ -98,3 +98,20 @@ def test_expiry_never_exceeds_what_is_left(steps):
         moves.append(expiry.Movement(at(2024, 1, 1) + dt.timedelta(days=i), amount))
     assert 0 <= expiry.due(moves, at=at(2024, 6, 1), months=6) <= balance
     assert expiry.due(moves, at=at(2030, 1, 1), months=6) == balance
+
+
+def test_a_newer_lot_never_expires_before_an_older_one():
+    """One-month expiry, month-end clamp: credited 30 January 11:00 → 28 February 11:00;
+    credited 31 January 10:00 → clamped to 28 February 10:00, an hour *before* the older
+    lot. The newer lot waits for the older one, so FIFO spending and expiry agree and a
+    second expiry run at the same moment expires nothing more (found by the stateful test)."""
+    moves = [
+        expiry.Movement(dt.datetime(2025, 1, 30, 11, tzinfo=UTC), 10),
+        expiry.Movement(dt.datetime(2025, 1, 31, 10, tzinfo=UTC), 10),
+    ]
+    at_1030 = dt.datetime(2025, 2, 28, 10, 30, tzinfo=UTC)
+    assert expiry.due(moves, at=at_1030, months=1) == 0
+    at_11 = dt.datetime(2025, 2, 28, 11, tzinfo=UTC)
+    assert expiry.due(moves, at=at_11, months=1) == 20
+    moves.append(expiry.Movement(at_11, -20))
+    assert expiry.due(moves, at=at_11, months=1) == 0

@@ -70,8 +70,8 @@ def add_months(moment: dt.datetime, months: int) -> dt.datetime:
 
 
 def expires_at(posted_at: dt.datetime) -> dt.datetime:
-    # The ledger reads posting times back from the database in UTC and counts months there.
-    return add_months(posted_at.astimezone(dt.UTC), EXPIRY_MONTHS)
+    # The ledger counts months on the community's calendar (Qiyang: Asia/Shanghai).
+    return add_months(posted_at.astimezone(SHANGHAI), EXPIRY_MONTHS)
 
 
 @dataclass
@@ -80,18 +80,22 @@ class Lot:
 
     posted_at: dt.datetime
     points: int
+    expires: dt.datetime  # never before an older lot's (the month-end clamp could say so)
 
 
 @dataclass
 class ResidentModel:
     lots: list[Lot] = field(default_factory=list)
+    latest: dt.datetime | None = None  # expiry of the newest lot so far
 
     @property
     def balance(self) -> int:
         return sum(lot.points for lot in self.lots)
 
     def credit(self, at: dt.datetime, points: int) -> None:
-        self.lots.append(Lot(at, points))
+        expires = expires_at(at)
+        self.latest = expires if self.latest is None else max(self.latest, expires)
+        self.lots.append(Lot(at, points, self.latest))
 
     def debit(self, points: int) -> None:
         """Spend the oldest points first."""
@@ -104,7 +108,7 @@ class ResidentModel:
 
     def due(self, at: dt.datetime) -> int:
         """Points whose time is up at ``at``."""
-        return sum(lot.points for lot in self.lots if expires_at(lot.posted_at) <= at)
+        return sum(lot.points for lot in self.lots if lot.expires <= at)
 
     def spendable(self, at: dt.datetime) -> int:
         return self.balance - self.due(at)
@@ -112,7 +116,7 @@ class ResidentModel:
     def expire(self, at: dt.datetime) -> int:
         """Drop the points whose time is up; the points dropped."""
         due = self.due(at)
-        self.lots = [lot for lot in self.lots if expires_at(lot.posted_at) > at]
+        self.lots = [lot for lot in self.lots if lot.expires > at]
         return due
 
 
@@ -139,12 +143,6 @@ class PointsLedgerMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self._savepoint = transaction.atomic()
-        self._savepoint.__enter__()
-        self.clock = dt.datetime(2025, 1, 1, tzinfo=SHANGHAI)  # until `opening` sets it
-        self._clock_patch = mock.patch("django.utils.timezone.now", new=lambda: self.clock)
-        self._clock_patch.start()
-
         self.community = Community.objects.get(slug="qiyang")
         self.tz = zoneinfo.ZoneInfo(self.community.time_zone)
         self.site = Site.objects.filter(community=self.community).order_by("pk").first()
@@ -168,8 +166,15 @@ class PointsLedgerMachine(RuleBasedStateMachine):
         self.expired = 0  # points of our residents that expired
         self.inflows = 0  # [fen]
         self.outflows = 0  # [fen]
-        self.start = self._system_balances()
         self.steps = 0
+
+        # Undone in teardown: the example's writes and the pinned clock.
+        self._savepoint = transaction.atomic()
+        self._savepoint.__enter__()
+        self.clock = dt.datetime(2025, 1, 1, tzinfo=SHANGHAI)  # until `opening` sets it
+        self._clock_patch = mock.patch("django.utils.timezone.now", new=lambda: self.clock)
+        self._clock_patch.start()
+        self.start = self._system_balances()
 
     def teardown(self) -> None:
         try:
@@ -291,11 +296,12 @@ class PointsLedgerMachine(RuleBasedStateMachine):
         self.clock += dt.timedelta(days=days, hours=hours, minutes=minutes)
 
     @precondition(lambda self: any(r.lots for r in self.model))
-    @rule(data=st.data(), minutes=st.integers(-90, 90))
-    def time_passes_to_around_an_expiry(self, data, minutes):
+    @rule(data=st.data(), seconds=st.sampled_from([-1, 0, 0, 1]) | st.integers(-5_400, 5_400))
+    def time_passes_to_around_an_expiry(self, data, seconds):
+        """To the moment some points expire (where "due" flips), just before or after it."""
         lots = [lot for r in self.model for lot in r.lots]
         lot = data.draw(st.sampled_from(lots), label="lot")
-        self.clock = max(self.clock, expires_at(lot.posted_at) + dt.timedelta(minutes=minutes))
+        self.clock = max(self.clock, lot.expires + dt.timedelta(seconds=seconds))
 
     # --- earning ------------------------------------------------------------------------------
 
@@ -562,3 +568,31 @@ def test_points_ledger_state_machine(qiyang, settings):
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
+
+
+@pytest.mark.django_db
+def test_a_second_expiry_run_at_a_month_end_expires_nothing_more(qiyang, settings):
+    """Found while modelling expiry: with one-month expiry, points credited on 30 January at
+    19:00 (Shanghai) expire on 28 February at 19:00 and points credited on 31 January at
+    18:00 would expire on 28 February at 18:00 (the day is clamped), before the older lot.
+    The expiry debit takes the oldest lot first, so the newer lot stayed due and a second run
+    at the same moment expired 10 more. A lot now never expires before an older one."""
+    settings.POINTS_EXPIRY_MONTHS = 1
+    services.expire_points(community=qiyang, at=AFTER_EVERYTHING)
+    resident = (
+        Resident.objects.filter(community=qiyang, erased_at=None, points_account__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    for posted_at in (
+        dt.datetime(2025, 1, 30, 11, tzinfo=dt.UTC),
+        dt.datetime(2025, 1, 31, 10, tzinfo=dt.UTC),
+    ):
+        with mock.patch("django.utils.timezone.now", return_value=posted_at):
+            services.adjust(actor=None, resident=resident, points=10, reason="month end")
+    half_past = dt.datetime(2025, 2, 28, 10, 30, tzinfo=dt.UTC)
+    assert services.expire_points(community=qiyang, at=half_past) == 0  # the newer lot waits
+    eleven = dt.datetime(2025, 2, 28, 11, tzinfo=dt.UTC)
+    assert services.expire_points(community=qiyang, at=eleven) == 20
+    assert services.expire_points(community=qiyang, at=eleven) == 0
+    assert Account.objects.get(resident=resident).balance == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -202,8 +203,9 @@ def expiry_outlook(account: Account | None, *, at: dt.datetime | None = None) ->
     if account is None or not months:
         return out
     at = at or timezone.now()
+    tz = zoneinfo.ZoneInfo(account.community.time_zone)
     movements = [
-        expiry.Movement(posted_at, amount)
+        expiry.Movement(posted_at.astimezone(tz), amount)
         for posted_at, amount in Leg.objects.filter(account=account, posting__posted_at__lte=at)
         .order_by("posting__posted_at", "posting_id")
         .values_list("posting__posted_at", "amount")

@@ -332,6 +332,7 @@ def _expire_locked(community, accounts: Sequence[Account], at: dt.datetime, acto
     months = settings.POINTS_EXPIRY_MONTHS
     if not months or not accounts:
         return 0
+    tz = zoneinfo.ZoneInfo(community.time_zone)
     movements: dict[int, list[expiry.Movement]] = defaultdict(list)
     rows = (
         Leg.objects.filter(account__in=accounts, posting__posted_at__lte=at)
@@ -339,7 +340,8 @@ def _expire_locked(community, accounts: Sequence[Account], at: dt.datetime, acto
         .values_list("account_id", "posting__posted_at", "amount")
     )
     for account_id, posted_at, amount in rows:
-        movements[account_id].append(expiry.Movement(posted_at, amount))
+        # Months are counted on the community's calendar (local time), not UTC's.
+        movements[account_id].append(expiry.Movement(posted_at.astimezone(tz), amount))
     expired = system_account(community, AccountKind.EXPIRED)
     total = 0
     for account in accounts:

@@ -4,7 +4,9 @@ first. The points due to expire at a moment are what is left of the lots whose e
 passed.
 
 Because every lot lives the same number of months, "oldest first" and "soonest to expire
-first" are the same order, so a resident always spends the points closest to expiry.
+first" are the same order, so a resident always spends the points closest to expiry. (The
+month-end clamp of :func:`add_months` could break that order by an hour or a day; a lot
+then expires with the older lot before it, never earlier.)
 """
 
 from __future__ import annotations
@@ -40,9 +42,15 @@ def open_lots(movements: Iterable[Movement], *, months: int) -> list[tuple[dt.da
     A debit larger than all open lots is not an error here (the ledger forbids it); the
     excess is ignored."""
     lots: deque[list] = deque()
+    latest = None  # expiry of the newest lot so far
     for m in sorted(movements, key=lambda m: m.at):
         if m.amount > 0:
-            lots.append([add_months(m.at, months), m.amount])
+            # The month-end clamp could let a newer lot expire first (credited 31 January
+            # 10:00 → 28 February 10:00, before a lot of 30 January 11:00 → 28 February
+            # 11:00); a lot never expires before an older one, so FIFO stays true.
+            expires = add_months(m.at, months)
+            latest = expires if latest is None else max(latest, expires)
+            lots.append([latest, m.amount])
             continue
         need = -m.amount
         while need and lots:
