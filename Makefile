@@ -53,6 +53,7 @@ bench: venv
 	$(BIN)/python benchmarks/interval_aggregation.py
 	$(BIN)/python benchmarks/checkin.py
 	$(BIN)/python benchmarks/points.py
+	$(BIN)/python benchmarks/circle.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "nearzero.energy.cli_pv",
     "nearzero.engagement.cli",
     "nearzero.points.cli",
+    "nearzero.circle.cli",
 ]
 
 

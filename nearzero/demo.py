@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from nearzero.accounts import demo as accounts_demo
+from nearzero.circle import demo as circle_demo
 from nearzero.energy import demo as energy_demo
 from nearzero.engagement import demo as engagement_demo
 from nearzero.inventory import demo as inventory_demo
@@ -42,4 +43,5 @@ def load_demo() -> DemoResult:
         energy_demo.load(tree)
         engagement_demo.load(tree)
         points_demo.load(tree)
+        circle_demo.load(tree)
     return DemoResult(True, time.perf_counter() - start)

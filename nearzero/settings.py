@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "nearzero.energy",
     "nearzero.engagement",
     "nearzero.points",
+    "nearzero.circle",
 ]
 
 MIDDLEWARE = [

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("nearzero.energy.urls")),
     path("", include("nearzero.engagement.urls")),
     path("", include("nearzero.points.urls")),
+    path("", include("nearzero.circle.urls")),
     path("", include("nearzero.web.urls")),
 ]

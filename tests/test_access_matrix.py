@@ -38,6 +38,7 @@ API_FRONTLINE_200 = row(401, 401, 200, 200, 404, 404, 200)
 API_ADMIN_200 = row(401, 401, 404, 200, 404, 404, 200)
 PERSONAL_DATA = row(302, 404, 404, 200, 404, 404, 200)
 RESIDENT_ONLY = row(302, 200, 404, 404, 404, 404, 404)
+CIRCLE_MANAGE_400 = row(302, 404, 404, 400, 400, 404, 400)
 
 # name → (method, kwargs builder, expected per persona[, JSON body])
 MATRIX = {
@@ -260,6 +261,20 @@ MATRIX = {
         {"status": "answered", "reply": "谢谢"},
     ),
     "api:kpis": ("GET", "dongping", API_DONGPING_READ),
+    "circle:overview": ("GET", "dongping", DONGPING_READ),
+    "circle:map_data": ("GET", "dongping", DONGPING_READ),
+    "circle:streets": ("GET", "dongping", DONGPING_READ),
+    "circle:manage": ("GET", "dongping", DONGPING_READ),
+    "circle:siting": ("GET", "dongping", DONGPING_READ),
+    # Empty posts: those who manage the community get the form back with its errors (400).
+    "circle:import_network": ("POST", "dongping", CIRCLE_MANAGE_400),
+    "circle:import_homes": ("POST", "dongping", CIRCLE_MANAGE_400),
+    "circle:settings": ("POST", "dongping", CIRCLE_MANAGE_400),
+    "circle:clear_homes": ("POST", "dongping", row(302, 404, 404, 302, 302, 404, 302)),
+    "api:circle_coverage": ("GET", "dongping", API_DONGPING_READ),
+    "api:circle_isochrones": ("GET", "dongping", API_DONGPING_READ),
+    "api:circle_siting_runs": ("GET", "dongping", API_DONGPING_READ),
+    "api:circle_siting": ("POST", "dongping", row(401, 401, 404, 201, 201, 404, 201), {"new": 1}),
     "api:update_site": (
         "PATCH",
         "other_station",

@@ -13,6 +13,7 @@ from ninja.security import django_auth
 
 from nearzero import __version__
 from nearzero.accounts.scope import is_staff_member
+from nearzero.circle.api import router as circle_router
 from nearzero.core.errors import DomainError
 from nearzero.energy.api import router as energy_router
 from nearzero.engagement.api import router as engagement_router
@@ -40,6 +41,7 @@ api.add_router("/", inventory_router)
 api.add_router("/", energy_router)
 api.add_router("/", engagement_router)
 api.add_router("/", points_router)
+api.add_router("/", circle_router)
 
 
 @api.exception_handler(Http404)

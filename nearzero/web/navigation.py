@@ -24,7 +24,7 @@ DOMAINS: tuple[NavItem, ...] = (
     NavItem("energy", _("Energy"), "energy:overview"),
     NavItem("engagement", _("Engagement"), "engagement:overview"),
     NavItem("points", _("Carbon points"), "points:overview"),
-    NavItem("circle", _("15-minute low-carbon circle"), None),
+    NavItem("circle", _("15-minute low-carbon circle"), "circle:overview"),
     NavItem("evaluation", _("Evaluation"), None),
     NavItem("reports", _("Reports"), None),
 )
