@@ -37,5 +37,5 @@ class CandidateSource(models.TextChoices):
 
 
 class SitingMethod(models.TextChoices):
-    GREEDY = "greedy", _("greedy (fast; at least 63% of the optimum)")
+    GREEDY = "greedy", _("greedy (fast; covers at least 0.63 × the best possible)")
     EXACT = "exact", _("exact (integer programming; small cases)")
