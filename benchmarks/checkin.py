@@ -509,18 +509,21 @@ def print_report(r: dict) -> None:
     print(f"written to {OUT / 'checkin.json'}")
 
 
-def main() -> int:
-    if len(sys.argv) == 3 and sys.argv[1] == "--prepare":
-        prepare(Path(sys.argv[2]))
+def bench_main(name: str, run, print_report, modes: dict) -> int:
+    """Shared entry point of the PostgreSQL benchmarks: a child mode (``--MODE FOLDER``)
+    or a run in a fresh database, written to ``test-output/bench/NAME.json``; exit 1 when
+    the run recorded errors."""
+    if len(sys.argv) == 3 and sys.argv[1] in modes:
+        modes[sys.argv[1]](Path(sys.argv[2]))
         return 0
     OUT.mkdir(parents=True, exist_ok=True)
     create_database()
     try:
-        with tempfile.TemporaryDirectory(prefix="nearzero-bench-checkin-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"nearzero-bench-{name}-") as tmp:
             record = run(Path(tmp))
     finally:
         drop_database()
-    (OUT / "checkin.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
+    (OUT / f"{name}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
     print_report(record)
     if record["error_count"]:
         print(f"FAIL: {record['error_count']} errors:", file=sys.stderr)
@@ -528,6 +531,10 @@ def main() -> int:
             print(f"  {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def main() -> int:
+    return bench_main("checkin", run, print_report, {"--prepare": prepare})
 
 
 if __name__ == "__main__":

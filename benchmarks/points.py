@@ -57,7 +57,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -663,27 +662,9 @@ def print_report(r: dict) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) == 3 and sys.argv[1] == "--services":
-        services_bench(Path(sys.argv[2]))
-        return 0
-    if len(sys.argv) == 3 and sys.argv[1] == "--prepare":
-        prepare(Path(sys.argv[2]))
-        return 0
-    OUT.mkdir(parents=True, exist_ok=True)
-    create_database()
-    try:
-        with tempfile.TemporaryDirectory(prefix="nearzero-bench-points-") as tmp:
-            record = run(Path(tmp))
-    finally:
-        drop_database()
-    (OUT / "points.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
-    print_report(record)
-    if record["error_count"]:
-        print(f"FAIL: {record['error_count']} errors:", file=sys.stderr)
-        for error in record["errors"][:10]:
-            print(f"  {error}", file=sys.stderr)
-        return 1
-    return 0
+    return harness.bench_main(
+        "points", run, print_report, {"--services": services_bench, "--prepare": prepare}
+    )
 
 
 if __name__ == "__main__":

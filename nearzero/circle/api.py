@@ -3,12 +3,11 @@ Staff read their communities' circles; those who manage a community run the siti
 
 from __future__ import annotations
 
-import numpy as np
 from ninja import Router, Schema, Status
 
 from nearzero.accounts import scope
 from nearzero.core.circle import report
-from nearzero.core.circle.io import Points
+from nearzero.core.circle.io import candidate_points
 from nearzero.core.errors import DomainError
 
 from . import selectors, services
@@ -72,12 +71,8 @@ def circle_siting(request, slug: str, payload: SitingIn):
     candidates = None
     if payload.candidates is not None:
         places = payload.candidates
-        candidates = Points(
-            ids=[p.id for p in places],
-            lat=np.asarray([p.lat for p in places], dtype=float),
-            lon=np.asarray([p.lon for p in places], dtype=float),
-            kinds=["candidate"] * len(places),
-            names=[""] * len(places),
+        candidates = candidate_points(
+            [p.id for p in places], [p.lat for p in places], [p.lon for p in places]
         )
     run = services.run_siting(
         actor=request.user,

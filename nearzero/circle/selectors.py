@@ -224,3 +224,69 @@ def summary(community) -> dict | None:
             "sites_count",
         )
     }
+
+
+def _point(lon: float, lat: float, properties: dict) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": properties,
+    }
+
+
+def map_features(inputs: Inputs, profile: str = Profile.ADULT) -> dict:
+    """What the circle map draws besides the streets, as a GeoJSON FeatureCollection:
+    isochrone bands, sites, homes with their walk, and the latest proposed posts."""
+    features = list(isochrones(inputs, profile))
+    for site in inputs.site_rows:
+        features.append(
+            _point(
+                site.lon,
+                site.lat,
+                {
+                    "role": "site",
+                    "kind": site.kind,
+                    "kind_label": site.get_kind_display(),
+                    "name": site.name,
+                },
+            )
+        )
+    result = coverage(inputs, profile)
+    for home in (result or {}).get("homes", []):
+        features.append(
+            _point(
+                home["lon"],
+                home["lat"],
+                {
+                    "role": "home",
+                    **{
+                        key: home[key]
+                        for key in ("name", "residents", "walk_min", "walk_m", "covered")
+                    },
+                },
+            )
+        )
+    latest = latest_siting(inputs.community)
+    picks = latest.result.get("picks", []) if latest else []
+    for rank, pick in enumerate(picks, start=1):
+        features.append(
+            _point(
+                pick["lon"],
+                pick["lat"],
+                {"role": "proposed", "rank": rank, "gain_residents": pick["gain_residents"]},
+            )
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def streets(community) -> dict:
+    """The walking network in a compact form for the map: node coordinates (5 decimals,
+    about 1 m) and edges as flat pairs of node indices."""
+    found = network(community)
+    if found is None:
+        return {"lat": [], "lon": [], "edges": []}
+    return {
+        "lat": np.round(found.lat, 5).tolist(),
+        "lon": np.round(found.lon, 5).tolist(),
+        "edges": np.column_stack([found.u, found.v]).ravel().tolist(),
+    }

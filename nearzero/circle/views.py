@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from nearzero.accounts import scope
 from nearzero.accounts.decorators import staff_required
-from nearzero.core.circle.io import Points, read_candidates
+from nearzero.core.circle.io import Points, candidate_points, read_candidates
 from nearzero.core.errors import DomainError
 from nearzero.sites.choices import SiteKind
 from nearzero.web.forms import add_domain_error
@@ -86,71 +86,14 @@ def map_data(request, slug: str):
     """Everything the map draws except the streets: sites, homes with their walk,
     isochrone bands and the latest proposed posts."""
     community = _community(request, slug)
-    profile = _profile(request)
-    inputs = selectors.Inputs(community)
-    result = selectors.coverage(inputs, profile)
-    features = list(selectors.isochrones(inputs, profile))
-    for site in inputs.site_rows:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
-                "properties": {
-                    "role": "site",
-                    "kind": site.kind,
-                    "kind_label": site.get_kind_display(),
-                    "name": site.name,
-                },
-            }
-        )
-    if result:
-        for home in result["homes"]:
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [home["lon"], home["lat"]]},
-                    "properties": {
-                        "role": "home",
-                        "name": home["name"],
-                        "residents": home["residents"],
-                        "walk_min": home["walk_min"],
-                        "walk_m": home["walk_m"],
-                        "covered": home["covered"],
-                    },
-                }
-            )
-    latest = selectors.latest_siting(community)
-    if latest:
-        for rank, pick in enumerate(latest.result.get("picks", []), start=1):
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [pick["lon"], pick["lat"]]},
-                    "properties": {
-                        "role": "proposed",
-                        "rank": rank,
-                        "gain_residents": pick["gain_residents"],
-                    },
-                }
-            )
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+    return JsonResponse(selectors.map_features(selectors.Inputs(community), _profile(request)))
 
 
 @staff_required
 def streets(request, slug: str):
     """The walking network in a compact form for the map: node coordinates (5 decimals,
     about 1 m) and edges as pairs of node indices."""
-    community = _community(request, slug)
-    network = selectors.network(community)
-    if network is None:
-        return JsonResponse({"lat": [], "lon": [], "edges": []})
-    response = JsonResponse(
-        {
-            "lat": np.round(network.lat, 5).tolist(),
-            "lon": np.round(network.lon, 5).tolist(),
-            "edges": np.column_stack([network.u, network.v]).ravel().tolist(),
-        }
-    )
+    response = JsonResponse(selectors.streets(_community(request, slug)))
     response["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -287,13 +230,7 @@ def _drawn_points(text: str) -> Points:
         raise DomainError("no_candidates", _("Draw at least one place on the map."), field="drawn")
     if (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
         raise DomainError("bad_drawn", _("A drawn place lies outside the map."), field="drawn")
-    return Points(
-        ids=[f"drawn/{i}" for i in range(1, len(lat) + 1)],
-        lat=lat,
-        lon=lon,
-        kinds=["candidate"] * len(lat),
-        names=[""] * len(lat),
-    )
+    return candidate_points([f"drawn/{i}" for i in range(1, len(lat) + 1)], lat, lon)
 
 
 @staff_required

@@ -30,6 +30,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from nearzero.accounts import scope
 from nearzero.core.engagement import phones, recycling
 from nearzero.core.engagement.catalogue import labelled_co2e_g
 from nearzero.core.engagement.quiz import knowledge_rate_pct
@@ -372,3 +373,14 @@ def search_residents(community, query: str):
     if query.upper().startswith("R") and query[1:].isalnum() and len(query) > 6:
         return residents.filter(pseudonym=query.upper())
     return residents.filter(name__icontains=query)
+
+
+def visible_resident(user, pk: int) -> Resident:
+    """A resident of one of the user's communities (404 otherwise), with the rows their
+    pages show."""
+    return scope.get_or_404(
+        Resident.objects.filter(community__in=scope.communities_for(user)).select_related(
+            "community", "home_site", "household__building"
+        ),
+        pk=pk,
+    )

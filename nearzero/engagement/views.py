@@ -382,12 +382,7 @@ def resident_create(request, slug: str):
 
 
 def _resident(request, pk: int) -> Resident:
-    return scope.get_or_404(
-        Resident.objects.filter(community__in=scope.communities_for(request.user)).select_related(
-            "community", "home_site", "household__building"
-        ),
-        pk=pk,
-    )
+    return selectors.visible_resident(request.user, pk)
 
 
 @staff_required

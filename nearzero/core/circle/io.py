@@ -302,6 +302,17 @@ class Points:
         return len(self.ids)
 
 
+def candidate_points(ids: list[str], lat, lon) -> Points:
+    """Candidate places for new posts (no residents, kind ``candidate``)."""
+    return Points(
+        ids=list(ids),
+        lat=np.asarray(lat, dtype=float),
+        lon=np.asarray(lon, dtype=float),
+        kinds=["candidate"] * len(ids),
+        names=[""] * len(ids),
+    )
+
+
 def _number(value, *, where: str, row: int, column: str) -> float:
     text = "" if value is None else str(value).strip()
     if not text:

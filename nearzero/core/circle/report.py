@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import access, siting
-from .io import Points, PointsError
+from .io import Points, PointsError, candidate_points
 from .network import Network
 from .snap import Snapped, Snapper
 
@@ -187,12 +187,8 @@ def node_candidates(network: Network, *, cell_m: float = CANDIDATE_CELL_M) -> Po
     )
     _, first = np.unique(cells, return_index=True)
     index = np.sort(index[first])
-    return Points(
-        ids=[f"node/{int(network.node_ids[i])}" for i in index],
-        lat=network.lat[index],
-        lon=network.lon[index],
-        kinds=["candidate"] * len(index),
-        names=[""] * len(index),
+    return candidate_points(
+        [f"node/{int(network.node_ids[i])}" for i in index], network.lat[index], network.lon[index]
     )
 
 
