@@ -27,6 +27,8 @@ COMMAND_MODULES = [
     "nearzero.engagement.cli",
     "nearzero.points.cli",
     "nearzero.circle.cli",
+    "nearzero.reports.cli",
+    "nearzero.evaluation.cli",
 ]
 
 

@@ -11,6 +11,7 @@ from nearzero.accounts import demo as accounts_demo
 from nearzero.circle import demo as circle_demo
 from nearzero.energy import demo as energy_demo
 from nearzero.engagement import demo as engagement_demo
+from nearzero.evaluation import demo as evaluation_demo
 from nearzero.inventory import demo as inventory_demo
 from nearzero.points import demo as points_demo
 from nearzero.sites import demo as sites_demo
@@ -44,4 +45,5 @@ def load_demo() -> DemoResult:
         engagement_demo.load(tree)
         points_demo.load(tree)
         circle_demo.load(tree)
+        evaluation_demo.load(tree)
     return DemoResult(True, time.perf_counter() - start)

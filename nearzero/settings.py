@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "nearzero.engagement",
     "nearzero.points",
     "nearzero.circle",
+    "nearzero.evaluation",
+    "nearzero.reports",
 ]
 
 MIDDLEWARE = [

@@ -18,5 +18,7 @@ urlpatterns = [
     path("", include("nearzero.engagement.urls")),
     path("", include("nearzero.points.urls")),
     path("", include("nearzero.circle.urls")),
+    path("", include("nearzero.evaluation.urls")),
+    path("reports/", include("nearzero.reports.urls")),
     path("", include("nearzero.web.urls")),
 ]

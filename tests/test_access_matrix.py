@@ -39,6 +39,9 @@ API_ADMIN_200 = row(401, 401, 404, 200, 404, 404, 200)
 PERSONAL_DATA = row(302, 404, 404, 200, 404, 404, 200)
 RESIDENT_ONLY = row(302, 200, 404, 404, 404, 404, 404)
 CIRCLE_MANAGE_400 = row(302, 404, 404, 400, 400, 404, 400)
+# A form posted by those who manage Dongping (its admin, the Chongming officer): redirected
+# back to the page, whatever the form said.
+MANAGE_POST = row(302, 404, 404, 302, 302, 404, 302)
 
 # name → (method, kwargs builder, expected per persona[, JSON body])
 MATRIX = {
@@ -47,6 +50,8 @@ MATRIX = {
     "set_language": ("POST", None, row(302, 302, 302, 302, 302, 302, 302)),
     "web:home": ("GET", None, row(302, 302, 302, 302, 302, 302, 302)),
     "web:dashboard": ("GET", "dongping", DONGPING_READ),
+    "web:screen": ("GET", "dongping", DONGPING_READ),
+    "web:screen_data": ("GET", "dongping", DONGPING_READ),
     "web:me": ("GET", None, row(302, 200, 404, 404, 404, 404, 404)),
     "web:healthz": ("GET", None, ALL_200),
     "sites:region_list": ("GET", None, ANY_STAFF),
@@ -275,6 +280,29 @@ MATRIX = {
     "api:circle_isochrones": ("GET", "dongping", API_DONGPING_READ),
     "api:circle_siting_runs": ("GET", "dongping", API_DONGPING_READ),
     "api:circle_siting": ("POST", "dongping", row(401, 401, 404, 201, 201, 404, 201), {"new": 1}),
+    "evaluation:index": ("GET", "dongping", DONGPING_READ),
+    "evaluation:plan": ("GET", "dongping", DONGPING_READ),
+    "evaluation:assessment": ("GET", "assessment", DONGPING_READ),
+    "evaluation:start": ("POST", "assessment", MANAGE_POST),
+    "evaluation:enter_value": ("POST", "assessment", MANAGE_POST),
+    "evaluation:add_evidence": ("POST", "assessment", MANAGE_POST),
+    "evaluation:submit": ("POST", "assessment", MANAGE_POST),
+    "evaluation:reopen": ("POST", "assessment", MANAGE_POST),
+    "evaluation:submission": ("GET", "submission", DONGPING_READ),
+    "evaluation:evidence_file": ("GET", "evidence", DONGPING_READ),
+    "evaluation:task_status": ("POST", "task", MANAGE_POST),
+    "evaluation:minutes_file": ("GET", "minutes", DONGPING_READ),
+    "evaluation:standards": ("GET", None, ANY_STAFF),
+    "evaluation:standard": ("GET", "standard", ANY_STAFF),
+    # The district pages list only the communities in the user's scope (tests/test_district.py).
+    "evaluation:district": ("GET", None, ANY_STAFF),
+    "evaluation:compare": ("GET", None, ANY_STAFF),
+    "api:evaluation_standards": ("GET", None, API_ANY_STAFF),
+    "api:evaluation_result": ("GET", "assessment", API_DONGPING_READ),
+    "reports:index": ("GET", "dongping", DONGPING_READ),
+    "reports:acceptance": ("GET", "report_acceptance", DONGPING_READ),
+    "reports:annual": ("GET", "report_annual", DONGPING_READ),
+    "reports:workbook": ("GET", "report_workbook", DONGPING_READ),
     "api:update_site": (
         "PATCH",
         "other_station",
@@ -330,11 +358,33 @@ PARAMS = {
     "ics": ("token", "token"),
     "share": ("token", "token"),
     "month": (None, None),  # several URL parameters: the value is the kwargs dict
+    "report_acceptance": (None, None),
+    "report_annual": (None, None),
+    "report_workbook": (None, None),
     "points_resident": ("pk", "resident_id"),
     "reward": ("pk", "reward_id"),
     "order": ("pk", "order_id"),
     "rule": ("pk", "pk"),
     "my_order": ("pk", "pk"),
+    "assessment": (None, None),
+    "task": (None, None),
+    "minutes": (None, None),
+    "submission": ("pk", "pk"),
+    "evidence": ("pk", "pk"),
+    "standard": ("standard_id", "standard_id"),
+}
+
+
+# The reports' downloads (the DOCX: the quickest of the acceptance report's two formats).
+REPORT_KWARGS = {
+    "report_acceptance": {
+        "slug": "dongping",
+        "standard_id": "nearzero-default",
+        "year": 2024,
+        "fmt": "docx",
+    },
+    "report_annual": {"slug": "dongping", "year": 2024},
+    "report_workbook": {"slug": "dongping", "kind": "inventory", "year": 2024},
 }
 
 
@@ -369,6 +419,8 @@ def test_access(name, persona, client_for, dongping, other_station, users):
     values.update(_engagement_values(dongping, users_by_persona=users))
     values.update(_points_values(dongping, users_by_persona=users))
     values.update(_points_api_values(dongping))
+    values.update(_evaluation_values(dongping))
+    values.update(REPORT_KWARGS)
     url = reverse(name, kwargs=_kwargs(name, key, values))
     client = client_for(persona)
     if method == "GET":
@@ -474,3 +526,18 @@ def test_admin_site_is_for_superusers_only(client_for):
     for persona in ("admin", "officer", "station", "resident"):
         response = client_for(persona).get("/admin/")
         assert response.status_code == 302 and "/admin/login/" in response["Location"], persona
+
+
+def _evaluation_values(dongping) -> dict:
+    from nearzero.evaluation.models import Assessment, Evidence, Minutes, Submission, Task
+
+    assessment = Assessment.objects.get(community=dongping, standard="nearzero-default", year=2024)
+    minutes = Minutes.objects.filter(community=dongping).exclude(file="").first()
+    return {
+        "assessment": {"slug": dongping.slug, "standard_id": "nearzero-default", "year": 2024},
+        "task": {"slug": dongping.slug, "pk": Task.objects.filter(community=dongping).first().pk},
+        "minutes": {"slug": dongping.slug, "pk": minutes.pk},
+        "submission": Submission.objects.filter(assessment=assessment).first().pk,
+        "evidence": Evidence.objects.filter(assessment=assessment).first().pk,
+        "standard": "ndrc-2015",
+    }

@@ -17,6 +17,7 @@ from nearzero.circle.api import router as circle_router
 from nearzero.core.errors import DomainError
 from nearzero.energy.api import router as energy_router
 from nearzero.engagement.api import router as engagement_router
+from nearzero.evaluation.api import router as evaluation_router
 from nearzero.inventory.api import router as inventory_router
 from nearzero.points.api import router as points_router
 from nearzero.sites.api import router as sites_router
@@ -42,6 +43,7 @@ api.add_router("/", energy_router)
 api.add_router("/", engagement_router)
 api.add_router("/", points_router)
 api.add_router("/", circle_router)
+api.add_router("/", evaluation_router)
 
 
 @api.exception_handler(Http404)

@@ -6,33 +6,28 @@ from django.utils.translation import gettext_lazy as _
 
 from nearzero.web.dashboard import Panel, Tile
 
-from .models import OtherRenewable, PVSystem
+from .selectors import capacity
 
 
 def panel(community) -> Panel:
-    pv = list(PVSystem.objects.filter(community=community).values_list("kwp", flat=True))
-    others = list(
-        OtherRenewable.objects.filter(community=community).values_list("annual_kwh", flat=True)
-    )
-    if not pv and not others:
-        return Panel()
+    cap = capacity(community)
     tiles = []
-    if pv:
+    if cap["pv_systems"]:
         tiles.append(
             Tile(
                 "pv_kwp",
                 _("rooftop PV"),
-                f"{sum(pv):,.0f}",
+                f"{cap['pv_kwp']:,.0f}",
                 "kWp",
-                note=_("%(n)s systems") % {"n": len(pv)},
+                note=_("%(n)s systems") % {"n": cap["pv_systems"]},
             )
         )
-    if others:
+    if cap["other_renewables"]:
         tiles.append(
             Tile(
                 "other_renewables",
                 _("other renewables"),
-                f"{sum(x or 0 for x in others) / 1000:,.0f}",
+                f"{cap['other_mwh_per_yr']:,.0f}",
                 "MWh/yr",
             )
         )

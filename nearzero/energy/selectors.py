@@ -123,6 +123,24 @@ def renewables(community) -> dict:
     }
 
 
+def capacity(community) -> dict:
+    """Renewable capacity in a few numbers (dashboard tile, evaluation): rooftop PV [kWp] and
+    the other renewables' generation [MWh/yr] and the part used in the community [MWh/yr]."""
+    pv = list(PVSystem.objects.filter(community=community).values_list("kwp", flat=True))
+    others = list(
+        OtherRenewable.objects.filter(community=community).values_list(
+            "annual_kwh", "annual_kwh_used_on_site"
+        )
+    )
+    return {
+        "pv_systems": len(pv),
+        "pv_kwp": float(sum(pv)),
+        "other_renewables": len(others),
+        "other_mwh_per_yr": sum(a or 0 for a, _u in others) / 1000,
+        "other_used_mwh_per_yr": sum(u or 0 for _a, u in others) / 1000,
+    }
+
+
 def store():
     from .store import IntervalStore
 
@@ -393,3 +411,88 @@ def roof_features(roofs: list[RoofResult], community) -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+#: How far back :func:`pv_day` looks for a day with readings [months]: a year; a generation
+#: meter silent for longer has no "latest day" worth showing as today's.
+PV_DAY_LOOKBACK_MONTHS = 12
+
+
+def pv_day(community, day=None) -> dict | None:
+    """PV generation of one local day per 15 minutes, from the store (big screen).
+
+    The day is ``day`` (default: today in the community's time zone) or, when it has no
+    reading of the community's active generation meters, the latest earlier day that has
+    one (up to :data:`PV_DAY_LOOKBACK_MONTHS` back). None without a generation meter.
+
+    Returns ``day`` (datetime.date, None if no day has readings), ``requested`` (the day
+    asked for), ``kwh`` (the day's energy [kWh]: the store's daily sum over the meters),
+    ``slots`` (local start of each 15-minute bucket, "HH:MM"), ``kwh_per_slot`` [kWh per
+    15 min] (None where no reading, never 0) and ``meters`` (how many).
+    """
+    import datetime as dt
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from .choices import Carrier, Direction
+    from .models import Meter
+
+    meters = list(
+        Meter.objects.filter(
+            community=community,
+            carrier=Carrier.ELECTRICITY,
+            direction=Direction.GENERATION,
+            is_active=True,
+        ).values_list("pk", "resolution_min")
+    )
+    if not meters:
+        return None
+    tz = community.time_zone
+    zone = zoneinfo.ZoneInfo(tz)
+    requested = day or timezone.localdate(timezone=zone)
+    ids, resolution = [pk for pk, _r in meters], dict(meters)
+    s = store()
+    out = {
+        "day": None,
+        "requested": requested,
+        "kwh": None,
+        "slots": [],
+        "kwh_per_slot": [],
+        "meters": len(ids),
+    }
+    months = [m for m in s.months(community.slug) if m <= requested.isoformat()[:7]]
+    for month in reversed(months[-PV_DAY_LOOKBACK_MONTHS:]):
+        first = dt.date.fromisoformat(f"{month}-01")
+        following = (first + dt.timedelta(days=31)).replace(day=1)
+        daily = s.daily(
+            community.slug,
+            ids,
+            first,
+            min(following, requested + dt.timedelta(days=1)),
+            tz,
+            resolution_min=resolution,
+        )
+        with_data = daily[daily["intervals"] > 0]
+        if len(with_data):
+            found = max(with_data["day"])
+            out["day"] = found
+            out["kwh"] = float(with_data.loc[with_data["day"] == found, "kwh"].sum())
+            break
+    if out["day"] is None:
+        return out
+    start = dt.datetime(out["day"].year, out["day"].month, out["day"].day, tzinfo=zone)
+    nxt = out["day"] + dt.timedelta(days=1)
+    end = dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone)
+    quarter = s.series(community.slug, ids, start, end, 15, time_zone=tz)
+    by_ts = {
+        ts.to_pydatetime(): float(kwh) for ts, kwh in quarter.groupby("ts")["kwh"].sum().items()
+    }
+    step = dt.timedelta(minutes=15)
+    moment = start.astimezone(dt.UTC)
+    while moment < end:
+        value = by_ts.get(moment)
+        out["slots"].append(f"{moment.astimezone(zone):%H:%M}")
+        out["kwh_per_slot"].append(None if value is None else round(float(value), 3))
+        moment += step
+    return out

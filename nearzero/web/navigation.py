@@ -25,6 +25,6 @@ DOMAINS: tuple[NavItem, ...] = (
     NavItem("engagement", _("Engagement"), "engagement:overview"),
     NavItem("points", _("Carbon points"), "points:overview"),
     NavItem("circle", _("15-minute low-carbon circle"), "circle:overview"),
-    NavItem("evaluation", _("Evaluation"), None),
-    NavItem("reports", _("Reports"), None),
+    NavItem("evaluation", _("Evaluation"), "evaluation:index"),
+    NavItem("reports", _("Reports"), "reports:index"),
 )
