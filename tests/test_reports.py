@@ -19,6 +19,10 @@ OUTPUT = REPO_ROOT / "test-output"
 TODAY = dt.date(2025, 1, 15)
 STANDARD = "nearzero-default"
 PHONE = re.compile(r"1[3-9]\d{9}")
+# Every test here reads the database (the shared documents too): marking them all keeps them
+# with the database tests, before the browser tests whose Playwright loop would refuse the
+# module fixture's queries.
+pytestmark = pytest.mark.django_db
 
 
 def _dongping():

@@ -189,6 +189,31 @@ def test_community_without_pv_or_quiz_says_so(qiyang):
     assert tiles["knowledge_rate_pct"]["note"] == "No quiz answers in 2024."
 
 
+def test_knowledge_rate_falls_back_to_the_latest_quiz_year(dongping):
+    """An event held this year makes it the screen's year; before this year's quiz the
+    knowledge rate is the latest year's, labelled with that year."""
+    from nearzero.engagement import selectors as engagement_selectors
+    from nearzero.engagement import services
+    from nearzero.engagement.models import ActivityType
+    from nearzero.web import screen
+
+    starts = dt.datetime.now(SHANGHAI).replace(microsecond=0) - dt.timedelta(days=1)
+    services.create_event(
+        actor=None,
+        community=dongping,
+        site=dongping.sites.filter(kind="station").order_by("pk").first(),
+        activity_type=ActivityType.objects.get(community=None, code="lecture"),
+        title="held yesterday",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+    )
+    assert engagement_selectors.latest_year(dongping) == starts.year
+    kpis_2024 = engagement_selectors.summary(dongping, 2024).total
+    tile = _tiles(screen.build(dongping))["knowledge_rate_pct"]
+    assert tile["value"] == pytest.approx(kpis_2024.knowledge_rate_pct, abs=0.05)
+    assert tile["note"].endswith("in 2024")
+
+
 # --- events ------------------------------------------------------------------------------------
 
 

@@ -271,6 +271,20 @@ def latest_year(community) -> int | None:
     return timezone.localtime(last["starts_at"], zoneinfo.ZoneInfo(community.time_zone)).year
 
 
+def latest_quiz_year(community) -> int | None:
+    """The latest year in which a resident answered a quiz, or None."""
+    last = (
+        Attempt.objects.filter(community=community, quiz__kind=QuizKind.QUIZ)
+        .order_by("-submitted_at")
+        .values("submitted_at")
+        .first()
+    )
+    if not last:
+        return None
+    zone = zoneinfo.ZoneInfo(community.time_zone)
+    return timezone.localtime(last["submitted_at"], zone).year
+
+
 def event_figures(event: Event) -> dict:
     """One event's participations, registrations and labelled CO2e."""
     agg = event.checkins.aggregate(n=Count("id"), units=Sum("units"))

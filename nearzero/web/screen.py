@@ -300,7 +300,13 @@ def _engagement_tiles(community, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> l
     # The dashboard's year: the latest with a held event (this year as soon as one is held).
     year = engagement_selectors.latest_year(community) or timezone.localtime(now, zone).year
     kpis = engagement_selectors.summary(community, year, now=now).total
-    rate = kpis.knowledge_rate_pct
+    rate, quiz_year, takers = kpis.knowledge_rate_pct, year, kpis.quiz_takers
+    if rate is None:
+        # No quiz yet this year: the latest year residents took one (quizzes are yearly).
+        latest = engagement_selectors.latest_quiz_year(community)
+        if latest is not None and latest != year:
+            earlier = engagement_selectors.summary(community, latest, now=now).total
+            rate, quiz_year, takers = earlier.knowledge_rate_pct, latest, earlier.quiz_takers
     return [
         _tile(
             "participations",
@@ -318,9 +324,7 @@ def _engagement_tiles(community, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> l
             None if rate is None else _round(rate, 1),
             MISSING if rate is None else _grouped(rate, 1),
             "%",
-            _("{n} residents took the quiz in {year}").format(
-                n=_grouped(kpis.quiz_takers), year=year
-            )
+            _("{n} residents took the quiz in {year}").format(n=_grouped(takers), year=quiz_year)
             if rate is not None
             else _("No quiz answers in {year}.").format(year=year),
         ),
