@@ -336,3 +336,23 @@ def test_api_answers_like_the_cli(client_for, dongping):
     assert client_for("outsider").get("/api/evaluation/dongping/ndrc-2015/2024").status_code == 404
     listing = client.get("/api/evaluation/standards").json()
     assert {row["id"] for row in listing} >= {"ndrc-2015", "chengdu-2022", "nearzero-default"}
+
+
+def test_a_shared_context_gives_the_same_evaluation_with_fewer_queries(dongping):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from nearzero.evaluation import sources
+
+    standards = [selectors.get_standard(s) for s in ("ndrc-2015", "nearzero-default")]
+    with CaptureQueriesContext(connection) as alone:
+        apart = [selectors.live_evaluation(dongping, s, 2024) for s in standards]
+    context = sources.Context(dongping, 2024)
+    with CaptureQueriesContext(connection) as shared:
+        together = [
+            selectors.live_evaluation(dongping, s, 2024, context=context) for s in standards
+        ]
+    assert together == apart
+    assert len(shared.captured_queries) < len(alone.captured_queries)
+    with pytest.raises(TypeError):
+        sources.Context(dongping, 2024, weather=None)

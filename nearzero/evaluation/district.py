@@ -39,7 +39,7 @@ from nearzero.sites import selectors as site_selectors
 from nearzero.sites.choices import SiteKind
 from nearzero.sites.models import Community, Site
 
-from . import selectors
+from . import selectors, sources
 from .choices import AssessmentStatus, Result
 from .models import Assessment
 
@@ -269,20 +269,22 @@ def _latest_assessments(ids: list[int]) -> dict[int, dict[str, Assessment]]:
     return out
 
 
-def _cell_for_assessment(community, assessment: Assessment) -> StandardCell | None:
+def _cell_for_assessment(community, assessment: Assessment, context) -> StandardCell | None:
     try:
-        evaluation = selectors.evaluation_for(community, assessment.standard, assessment.year)
+        evaluation = selectors.evaluation_for(
+            community, assessment.standard, assessment.year, context=context
+        )
     except LookupError:  # the standard was removed
         return None
     state = SUBMITTED if assessment.status == AssessmentStatus.SUBMITTED else DRAFT
     return StandardCell(assessment.standard, assessment.year, state, evaluation)
 
 
-def _preview(community, standard, year: int) -> StandardCell | None:
+def _preview(community, standard, year: int, context) -> StandardCell | None:
     """The chosen standard for a community that has not assessed itself against it."""
     if community.pilot_type not in standard.community_types:
         return None
-    evaluation = selectors.evaluation_for(community, standard.id, year)
+    evaluation = selectors.evaluation_for(community, standard.id, year, context=context)
     return StandardCell(standard.id, year, NOT_ASSESSED, evaluation)
 
 
@@ -317,12 +319,22 @@ def district_rows(communities, *, standard_id: str = DEFAULT_STANDARD) -> list[R
         row.knowledge_rate_pct = kpis.knowledge_rate_pct
         row.open_tasks = tasks[community.pk]["open"]
         row.overdue_tasks = tasks[community.pk]["overdue"]
+        # The standards' measures read each domain once a year, reusing what the row read.
+        contexts = {
+            row.reference_year: sources.Context(
+                community, row.reference_year, circle=circle, engagement=kpis
+            )
+        }
+
+        def context(year: int, community=community, contexts=contexts):
+            return contexts.setdefault(year, sources.Context(community, year))
+
         for sid, assessment in latest.get(community.pk, {}).items():
-            cell = _cell_for_assessment(community, assessment)
+            cell = _cell_for_assessment(community, assessment, context(assessment.year))
             if cell is not None:
                 row.standards[sid] = cell
         if standard_id not in row.standards:
-            cell = _preview(community, chosen, row.reference_year)
+            cell = _preview(community, chosen, row.reference_year, context(row.reference_year))
             if cell is not None:
                 row.standards[standard_id] = cell
         row.anchor = anchors.get(community.pk)

@@ -139,11 +139,18 @@ def manual_values(standard: Standard, assessment: Assessment | None) -> dict[str
 
 
 def live_evaluation(
-    community, standard: Standard, year: int, assessment: Assessment | None = None
+    community,
+    standard: Standard,
+    year: int,
+    assessment: Assessment | None = None,
+    *,
+    context: sources.Context | None = None,
 ) -> Evaluation:
+    """Computed now: the domains' measures (through ``context``, if the caller shares one
+    across standards) and the assessment's manual values and evidence."""
     entered = manual_values(standard, assessment)
     values = dict(entered)
-    for key, value in measured_values(standard, community, year).items():
+    for key, value in measured_values(standard, community, year, context).items():
         values[key] = dataclasses.replace(
             value, evidence_count=entered[key].evidence_count if key in entered else 0
         )
@@ -159,9 +166,12 @@ def from_snapshot(data: dict) -> Evaluation:
     return Evaluation(indicators=rows, **{k: v for k, v in data.items() if k in keep})
 
 
-def evaluation_for(community, standard_id: str, year: int) -> Evaluation:
+def evaluation_for(
+    community, standard_id: str, year: int, *, context: sources.Context | None = None
+) -> Evaluation:
     """The community's evaluation: the latest submission's frozen copy once submitted,
-    otherwise computed now from the domains and the manual values."""
+    otherwise computed now from the domains and the manual values (``context``: the
+    community's readings for ``year``, shared between standards)."""
     assessment = (
         Assessment.objects.filter(community=community, standard=standard_id, year=year)
         .prefetch_related("manual_values")
@@ -171,7 +181,7 @@ def evaluation_for(community, standard_id: str, year: int) -> Evaluation:
         latest = assessment.submissions.order_by("-number").first()
         if latest is not None:
             return from_snapshot(latest.snapshot)
-    return live_evaluation(community, get_standard(standard_id), year, assessment)
+    return live_evaluation(community, get_standard(standard_id), year, assessment, context=context)
 
 
 def format_value(value, unit: str, kind: str = "number") -> str:
@@ -227,14 +237,18 @@ def gap_sentence(result: IndicatorResult) -> str:
     return f"{name} {value} {result.failed_comparison} {threshold}"
 
 
-def assessments(community, year: int | None = None) -> list[dict]:
+def assessments(community, year: int | None = None, *, contexts: dict | None = None) -> list[dict]:
+    """The community's assessments (of ``year``) with their evaluations; ``contexts`` (year →
+    :class:`sources.Context`) is filled and shared so each domain is read once a year."""
     rows = Assessment.objects.filter(community=community)
     if year is not None:
         rows = rows.filter(year=year)
+    contexts = {} if contexts is None else contexts
     out = []
     for a in rows.prefetch_related("manual_values"):
+        context = contexts.setdefault(a.year, sources.Context(community, a.year))
         try:
-            evaluation = evaluation_for(community, a.standard, a.year)
+            evaluation = evaluation_for(community, a.standard, a.year, context=context)
         except LookupError:  # the standard was removed
             continue
         out.append(

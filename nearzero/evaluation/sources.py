@@ -27,9 +27,17 @@ class MeasureSpec:
 
 
 class Context:
-    def __init__(self, community, year: int) -> None:
+    """One community and year, each domain read at most once. ``known`` passes readings
+    the caller already made through the same selectors (``circle``: the circle summary,
+    ``engagement``: the year's KPIs), so they are not read again."""
+
+    def __init__(self, community, year: int, **known) -> None:
         self.community = community
         self.year = year
+        for name, value in known.items():
+            if name not in ("circle", "engagement", "points", "energy"):
+                raise TypeError(f"unknown reading {name!r}")
+            self.__dict__[name] = value  # what the cached_property would have stored
 
     # --- inventory ---------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from nearzero.core.errors import DomainError
 from nearzero.core.evaluation import StandardError
 from nearzero.web.forms import add_domain_error
 
-from . import forms, selectors, services
+from . import forms, selectors, services, sources
 from .choices import TaskStatus
 from .models import Assessment, Evidence, Minutes, StandardFile, Submission, Task
 
@@ -77,7 +77,11 @@ def _year(request, community) -> int:
 def index(request, slug: str):
     community = _community(request, slug)
     year = _year(request, community)
-    assessed = {a["standard_id"]: a for a in selectors.assessments(community, year)}
+    contexts: dict = {}
+    assessed = {
+        a["standard_id"]: a for a in selectors.assessments(community, year, contexts=contexts)
+    }
+    context = contexts.setdefault(year, sources.Context(community, year))
     rows = []
     for entry in selectors.standard_entries():
         standard = entry.standard
@@ -85,7 +89,9 @@ def index(request, slug: str):
             continue
         found = assessed.get(standard.id)
         evaluation = (
-            found["evaluation"] if found else selectors.live_evaluation(community, standard, year)
+            found["evaluation"]
+            if found
+            else selectors.live_evaluation(community, standard, year, context=context)
         )
         rows.append(
             {
