@@ -117,3 +117,16 @@ def test_env_readers_parse_good_values(tmp_path):
     assert envconf.env_list("L", [], environ=env) == ["a", "b", "c"]
     assert envconf.env_time_zone("T", "UTC", environ=env) == "Asia/Chongqing"
     assert envconf.env_dir("D", tmp_path, environ=env).is_dir()
+
+
+def test_numbers_round_half_up_and_group_like_the_pages():
+    from django.template.defaultfilters import floatformat
+
+    from nearzero.core.numbers import grouped, round_half_up
+
+    assert round(83.35, 1) == 83.3  # Python's round: the binary value is just below .35
+    assert round_half_up(83.35, 1) == 83.4 == float(floatformat(83.35, 1))
+    assert round_half_up(-3.45, 1) == -3.5
+    assert grouped(6120.0) == "6,120"
+    assert grouped(61633.2, 2) == "61,633.20"
+    assert grouped(2.5) == "3"

@@ -8,7 +8,6 @@ import dataclasses
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from nearzero.core import numbers
 from nearzero.core.evaluation import Evaluation, IndicatorResult, Standard, Value, evaluate, parse
 
 from . import sources
@@ -76,6 +76,13 @@ def standard_entry(standard_id: str) -> StandardEntry:
     )
 
 
+def standard_text(entry: StandardEntry) -> str:
+    """The YAML file of a standard, as shipped or as the user added it."""
+    if entry.shipped:
+        return (SHIPPED_DIR / entry.filename).read_text(encoding="utf-8")
+    return StandardFile.objects.get(code=entry.standard.id).text
+
+
 def get_standard(standard_id: str) -> Standard:
     """The standard with this id; LookupError if there is none."""
     return standard_entry(standard_id).standard
@@ -102,6 +109,20 @@ def standards_listing() -> list[dict]:
 
 
 # --- evaluation ---------------------------------------------------------------------------
+
+
+def default_year(community) -> int:
+    """The period a community's evaluation page opens on: its latest assessment's year, else
+    its latest inventory's, else this year."""
+    from nearzero.inventory.models import Inventory
+
+    for rows in (Assessment.objects, Inventory.objects):
+        year = (
+            rows.filter(community=community).order_by("-year").values_list("year", flat=True)
+        ).first()
+        if year is not None:
+            return year
+    return timezone.localdate().year
 
 
 def measured_values(
@@ -194,10 +215,7 @@ def format_value(value, unit: str, kind: str = "number") -> str:
         digits = 0
     else:
         digits = 0 if abs(number) >= 1000 else (1 if abs(number) >= 10 or unit == "%" else 2)
-    # Rounded half up like the domain pages' floatformat (83.35 → 83.4), grouped by thousands
-    # the same in every language (like the `grouped` filter).
-    rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    text = f"{rounded:,.{digits}f}"
+    text = numbers.grouped(number, digits)  # half up, as the domain pages round
     if not unit:
         return text
     if unit == "%":

@@ -23,7 +23,7 @@ from nearzero.web.forms import add_domain_error
 
 from . import forms, selectors, services, sources
 from .choices import TaskStatus
-from .models import Assessment, Evidence, Minutes, StandardFile, Submission, Task
+from .models import Assessment, Evidence, Minutes, Submission, Task
 
 #: The page each domain's measures come from (the indicator links to it).
 DOMAIN_PAGES = {
@@ -51,26 +51,12 @@ def _can_add_standards(user) -> bool:
     return user.is_superuser or scope.manageable_regions(user).exists()
 
 
-def _default_year(community) -> int:
-    years = list(
-        Assessment.objects.filter(community=community)
-        .order_by("-year")
-        .values_list("year", flat=True)[:1]
-    )
-    if years:
-        return years[0]
-    from nearzero.inventory.models import Inventory
-
-    latest = Inventory.objects.filter(community=community).order_by("-year").first()
-    return latest.year if latest else timezone.localdate().year
-
-
 def _year(request, community) -> int:
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
-        return _default_year(community)
-    return year if 2000 <= year <= 2100 else _default_year(community)
+        return selectors.default_year(community)
+    return year if 2000 <= year <= 2100 else selectors.default_year(community)
 
 
 @staff_required
@@ -521,11 +507,9 @@ def standard(request, standard_id: str):
     except LookupError:
         raise Http404 from None
     if request.GET.get("format") == "yaml":
-        if entry.shipped:
-            text = (selectors.SHIPPED_DIR / entry.filename).read_text(encoding="utf-8")
-        else:
-            text = StandardFile.objects.get(code=standard_id).text
-        response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+        response = HttpResponse(
+            selectors.standard_text(entry), content_type="application/yaml; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="{entry.filename}"'
         return response
     language = request.LANGUAGE_CODE

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce, Concat, TruncMonth
 from django.utils import timezone
 
 from nearzero.core.points import expiry
-from nearzero.engagement.selectors import material_label
+from nearzero.engagement.selectors import material_label, year_bounds
 
 from .choices import GUARDED_KINDS, AccountKind, FactSource, PostingKind
 from .models import Account, Credit, Leg, Posting
@@ -241,3 +241,72 @@ def totals(community) -> dict:
         "fund_fen": system.get(AccountKind.POOL) or 0,
         "collected": Order.objects.filter(community=community, status="collected").count(),
     }
+
+
+def monthly_totals(community, year: int) -> list[tuple[int, int, int, int]]:
+    """(month, issued, redeemed, expired) points of each month of the year, from the
+    community's system accounts (the same accounts :func:`totals` reads);
+    one grouped query."""
+    tz = zoneinfo.ZoneInfo(community.time_zone)
+    start, end = year_bounds(community, year)
+    rows = (
+        Leg.objects.filter(
+            account__community=community,
+            account__resident__isnull=True,
+            account__kind__in=(AccountKind.ISSUED, AccountKind.REDEEMED, AccountKind.EXPIRED),
+            posting__posted_at__gte=start,
+            posting__posted_at__lt=end,
+        )
+        .annotate(m=TruncMonth("posting__posted_at", tzinfo=tz))
+        .values("m", "account__kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    table = {m: [0, 0, 0] for m in range(1, 13)}
+    for row in rows:
+        month = row["m"].month
+        total = int(row["total"] or 0)
+        if row["account__kind"] == AccountKind.ISSUED:
+            table[month][0] += -total
+        elif row["account__kind"] == AccountKind.REDEEMED:
+            table[month][1] += total
+        else:
+            table[month][2] += total
+    return [(m, *table[m]) for m in range(1, 13)]
+
+
+def resident_year_rows(community, year: int) -> list[tuple]:
+    """Residents' accounts without personal data: pseudonym, balance, points earned and
+    redeemed in the year, carbon saved to date [kg CO2e]; two queries."""
+    start, end = year_bounds(community, year)
+    moved: dict[tuple[int, str], int] = {}
+    for row in (
+        Leg.objects.filter(
+            account__community=community,
+            account__kind=AccountKind.RESIDENT,
+            posting__posted_at__gte=start,
+            posting__posted_at__lt=end,
+            posting__kind__in=(PostingKind.EARN, PostingKind.REDEEM, PostingKind.REFUND),
+        )
+        .values("account_id", "posting__kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        moved[(row["account_id"], row["posting__kind"])] = int(row["total"] or 0)
+    out = []
+    for account in account_list(community):
+        earned = moved.get((account.pk, PostingKind.EARN), 0)
+        redeemed = -moved.get((account.pk, PostingKind.REDEEM), 0) - moved.get(
+            (account.pk, PostingKind.REFUND), 0
+        )
+        out.append(
+            (
+                account.resident.pseudonym,
+                account.balance,
+                earned,
+                redeemed,
+                float(account.co2e_kg),
+            )
+        )
+    out.sort(key=lambda r: r[0])
+    return out

@@ -714,45 +714,6 @@ def engagement_summary(community, year: int) -> EngagementSummary:
     )
 
 
-def points_months(community, year: int) -> list[tuple[int, int, int, int]]:
-    """(month, issued, redeemed, expired) points of each month of the year, from the
-    community's system accounts (the same accounts :func:`points.selectors.totals` reads);
-    one grouped query."""
-    from django.db.models import Sum
-    from django.db.models.functions import TruncMonth
-
-    from nearzero.engagement.selectors import year_bounds
-    from nearzero.points.choices import AccountKind
-    from nearzero.points.models import Leg
-
-    tz = zoneinfo.ZoneInfo(community.time_zone)
-    start, end = year_bounds(community, year)
-    rows = (
-        Leg.objects.filter(
-            account__community=community,
-            account__resident__isnull=True,
-            account__kind__in=(AccountKind.ISSUED, AccountKind.REDEEMED, AccountKind.EXPIRED),
-            posting__posted_at__gte=start,
-            posting__posted_at__lt=end,
-        )
-        .annotate(m=TruncMonth("posting__posted_at", tzinfo=tz))
-        .values("m", "account__kind")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    table = {m: [0, 0, 0] for m in range(1, 13)}
-    for row in rows:
-        month = row["m"].month
-        total = int(row["total"] or 0)
-        if row["account__kind"] == AccountKind.ISSUED:
-            table[month][0] += -total
-        elif row["account__kind"] == AccountKind.REDEEMED:
-            table[month][1] += total
-        else:
-            table[month][2] += total
-    return [(m, *table[m]) for m in range(1, 13)]
-
-
 FEN_PER_YUAN = 100
 
 
@@ -762,7 +723,7 @@ def points_summary(community, year: int) -> PointsSummary:
 
     totals = points.totals(community)
     fund = points.fund_statement(community)
-    months = points_months(community, year)
+    months = points.monthly_totals(community, year)
     sources = dict(FundSource.choices)
 
     def yuan(rows: dict) -> list[tuple[str, float]]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from nearzero.core import numbers
+
 from . import charts
 from .data import AcceptanceData, AnnualData, InventorySummary, Profile
 
@@ -97,16 +99,17 @@ class Document:
 
 
 def num(value: float | int | None, digits: int = 0) -> str:
+    """Rounded half up and grouped, as the pages show it (83.35 → "83.4")."""
     if value is None:
         return "—"
-    return f"{value:,.{digits}f}"
+    return numbers.grouped(value, digits)
 
 
 def pct(value: float | None, digits: int = 1) -> str:
     """A percentage with its sign outside any translated text ("24.0%")."""
     if value is None:
         return "—"
-    return f"{value:,.{digits}f}%"
+    return numbers.grouped(value, digits) + "%"
 
 
 def signed_pct(value: float | None) -> str:

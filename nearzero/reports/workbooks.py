@@ -13,7 +13,6 @@ import io
 import zoneinfo
 from collections.abc import Callable, Sequence
 
-from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -293,61 +292,12 @@ def inventory(community, year: int) -> bytes:
 # --- events --------------------------------------------------------------------------------
 
 
-def held_events(community, year: int):
-    """The year's held events (not cancelled, started), as the KPIs count them, with their
-    registrations, check-ins and labelled CO2e; three queries."""
-    from django.utils import timezone
-
-    from nearzero.engagement import selectors as engagement
-    from nearzero.engagement.choices import EventStatus
-    from nearzero.engagement.models import CheckIn, Event, Registration
-
-    start, end = engagement.year_bounds(community, year)
-    events = list(
-        Event.objects.filter(
-            community=community,
-            starts_at__gte=start,
-            starts_at__lt=end,
-            starts_at__lte=timezone.now(),
-        )
-        .exclude(status=EventStatus.CANCELLED)
-        .select_related("site", "activity_type")
-        .order_by("starts_at", "pk")
-    )
-    ids = [e.pk for e in events]
-    checkins = {
-        row["event_id"]: (row["n"], float(row["units"] or 0))
-        for row in CheckIn.objects.filter(event_id__in=ids)
-        .values("event_id")
-        .annotate(n=Count("id"), units=Sum("units"))
-        .order_by()
-    }
-    registrations = dict(
-        Registration.objects.filter(event_id__in=ids)
-        .values_list("event_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    out = []
-    for event in events:
-        n, units = checkins.get(event.pk, (0, 0.0))
-        out.append(
-            {
-                "event": event,
-                "registrations": registrations.get(event.pk, 0),
-                "checkins": n,
-                "labelled_co2e_kg": engagement.labelled_kg(event, n, units),
-            }
-        )
-    return out
-
-
 def events(community, year: int) -> bytes:
     """One row per held event, and the monthly KPIs with a chart."""
     from nearzero.engagement import selectors as engagement
 
     tz = zoneinfo.ZoneInfo(community.time_zone)
-    rows = held_events(community, year)
+    rows = engagement.held_events(community, year)
     wb = Workbook()
     _sheet(
         wb,
@@ -461,51 +411,11 @@ def events(community, year: int) -> bytes:
 # --- points --------------------------------------------------------------------------------
 
 
-def account_rows(community, year: int) -> list[tuple]:
-    """Residents' accounts without personal data: pseudonym, balance, points earned and
-    redeemed in the year, carbon saved to date [kg CO2e]; two queries."""
-    from nearzero.engagement.selectors import year_bounds
-    from nearzero.points import selectors as points
-    from nearzero.points.choices import AccountKind, PostingKind
-    from nearzero.points.models import Leg
-
-    start, end = year_bounds(community, year)
-    moved: dict[tuple[int, str], int] = {}
-    for row in (
-        Leg.objects.filter(
-            account__community=community,
-            account__kind=AccountKind.RESIDENT,
-            posting__posted_at__gte=start,
-            posting__posted_at__lt=end,
-            posting__kind__in=(PostingKind.EARN, PostingKind.REDEEM, PostingKind.REFUND),
-        )
-        .values("account_id", "posting__kind")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    ):
-        moved[(row["account_id"], row["posting__kind"])] = int(row["total"] or 0)
-    out = []
-    for account in points.account_list(community):
-        earned = moved.get((account.pk, PostingKind.EARN), 0)
-        redeemed = -moved.get((account.pk, PostingKind.REDEEM), 0) - moved.get(
-            (account.pk, PostingKind.REFUND), 0
-        )
-        out.append(
-            (
-                account.resident.pseudonym,
-                account.balance,
-                earned,
-                redeemed,
-                float(account.co2e_kg),
-            )
-        )
-    out.sort(key=lambda r: r[0])
-    return out
-
-
 def points(community, year: int) -> bytes:
     """The year's points: summary, monthly issued/redeemed with a chart, the fund statement
     and the residents' accounts by pseudonym."""
+    from nearzero.points import selectors as points_selectors
+
     summary = data.points_summary(community, year)
     wb = Workbook()
     _facts_sheet(
@@ -574,7 +484,7 @@ def points(community, year: int) -> bytes:
             _("points redeemed in {year}").format(year=year),
             _("carbon saved (kg CO2e)"),
         ],
-        account_rows(community, year),
+        points_selectors.resident_year_rows(community, year),
         formats=(None, INT, INT, INT, "#,##0.000"),
         widths=(14, 16, 18, 18, 18),
     )

@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from nearzero.circle import selectors as circle_selectors
+from nearzero.core.numbers import grouped, round_half_up
 from nearzero.energy import selectors as energy_selectors
 from nearzero.engagement import selectors as engagement_selectors
 from nearzero.engagement.choices import EventStatus
-from nearzero.engagement.models import CheckIn, Event, Registration
+from nearzero.engagement.models import Event
 from nearzero.inventory import selectors as inventory_selectors
 from nearzero.inventory.models import Inventory
 from nearzero.points import selectors as points_selectors
@@ -42,20 +40,8 @@ EVENTS_SHOWN = 4
 MISSING = "—"
 
 
-def _round(value: float, decimals: int) -> float:
-    """Rounded half up, as the pages' ``floatformat`` shows it (83.35 → 83.4)."""
-    step = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
-
-
-def _grouped(value: float, decimals: int = 0) -> str:
-    """Thousands separators, the same in every language (as the ``grouped`` filter),
-    rounded half up."""
-    return f"{_round(value, decimals):,.{decimals}f}"
-
-
 def _signed_pct(value: float) -> str:
-    return f"{_round(value, 1):+.1f}%".replace("-", "−")
+    return f"{round_half_up(value, 1):+.1f}%".replace("-", "−")
 
 
 def _tile(key: str, label: str, value, display: str, unit: str = "", note: str = "") -> dict:
@@ -103,25 +89,25 @@ def _inventory(community) -> tuple[list[dict], dict]:
     computed = inventory_selectors.compute_many(inventories)
     for inventory in inventories:
         chart["years"].append(str(inventory.year))
-        chart["net_tco2e"].append(_round(computed[inventory.pk].result.net_tco2e, 1))
+        chart["net_tco2e"].append(round_half_up(computed[inventory.pk].result.net_tco2e, 1))
     latest = computed[inventories[-1].pk]
     previous = computed[inventories[-2].pk] if len(inventories) > 1 else None
     result = latest.result
     base, decomposition = inventory_selectors.year_on_year(latest, previous)
     net_change = None
     if previous is not None and previous.result.net_tco2e > 0:
-        net_change = _round(
+        net_change = round_half_up(
             100.0 * (result.net_tco2e - previous.result.net_tco2e) / previous.result.net_tco2e, 1
         )
     net = _tile(
         "net_tco2e",
         _("net emissions in {year}").format(year=latest.inventory.year),
-        _round(result.net_tco2e, 1),
-        _grouped(result.net_tco2e),
+        round_half_up(result.net_tco2e, 1),
+        grouped(result.net_tco2e),
         "tCO2e",
         _("gross {gross}, sinks and offsets {removed}").format(
-            gross=_grouped(result.gross_tco2e),
-            removed=_grouped(result.sinks_tco2e + result.offsets_tco2e),
+            gross=grouped(result.gross_tco2e),
+            removed=grouped(result.sinks_tco2e + result.offsets_tco2e),
         ),
     )
     if base is None:
@@ -140,7 +126,7 @@ def _inventory(community) -> tuple[list[dict], dict]:
             # factor effects there).
             "gross_change_pct": None
             if decomposition.change_pct is None
-            else _round(decomposition.change_pct, 1),
+            else round_half_up(decomposition.change_pct, 1),
             "gross_note": ""
             if decomposition.change_pct is None
             else _("gross emissions {change} against {year}").format(
@@ -151,8 +137,8 @@ def _inventory(community) -> tuple[list[dict], dict]:
     per_resident = _tile(
         "per_resident_tco2e",
         _("per resident"),
-        None if intensity is None else _round(intensity, 2),
-        MISSING if intensity is None else _grouped(intensity, 2),
+        None if intensity is None else round_half_up(intensity, 2),
+        MISSING if intensity is None else grouped(intensity, 2),
         "tCO2e",
         _("gross emissions in {year} per resident").format(year=latest.inventory.year)
         if intensity is not None
@@ -204,8 +190,8 @@ def _pv(community, today: dt.date) -> tuple[dict, dict]:
     tile = _tile(
         "pv_kwh",
         label,
-        _round(day["kwh"], 1),
-        _grouped(day["kwh"], 1),
+        round_half_up(day["kwh"], 1),
+        grouped(day["kwh"], 1),
         "kWh",
         note if is_today else _("No readings today."),
     )
@@ -215,27 +201,6 @@ def _pv(community, today: dt.date) -> tuple[dict, dict]:
 
 
 # --- engagement --------------------------------------------------------------------------------
-
-
-def _counted(events):
-    """Events with their registrations and check-ins counted in subqueries (no N+1)."""
-
-    def count(model):
-        return Coalesce(
-            Subquery(
-                model.objects.filter(event=OuterRef("pk"))
-                .order_by()
-                .values("event")
-                .annotate(n=Count("pk"))
-                .values("n"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        )
-
-    return events.select_related("site").annotate(
-        n_registrations=count(Registration), n_checkins=count(CheckIn)
-    )
 
 
 def _event_row(event, zone: zoneinfo.ZoneInfo) -> dict:
@@ -269,20 +234,24 @@ def _events(community, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> tuple[dict,
         "events_week",
         _("events this week"),
         count,
-        _grouped(count),
+        grouped(count),
         pgettext("unit", "events"),
         week_label,
     )
     if count:
         mode, heading = "this_week", _("Events this week ({dates})").format(dates=week_label)
-        rows = list(_counted(week).order_by("starts_at")[:EVENTS_SHOWN])
+        rows = list(engagement_selectors.with_counts(week).order_by("starts_at")[:EVENTS_SHOWN])
     else:
         mode, heading = "upcoming", _("No events this week. Next events:")
-        later = _counted(events.filter(starts_at__gte=now)).order_by("starts_at")
+        later = engagement_selectors.with_counts(events.filter(starts_at__gte=now)).order_by(
+            "starts_at"
+        )
         rows = list(later[:EVENTS_SHOWN])
     if not rows:
         mode, heading = "latest", _("No upcoming events. Latest events:")
-        earlier = _counted(events.filter(starts_at__lt=now)).order_by("-starts_at")
+        earlier = engagement_selectors.with_counts(events.filter(starts_at__lt=now)).order_by(
+            "-starts_at"
+        )
         rows = list(earlier[:EVENTS_SHOWN])
     if not rows:
         mode, heading = "none", _("No events yet.")
@@ -312,19 +281,19 @@ def _engagement_tiles(community, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> l
             "participations",
             _("participations in {year}").format(year=year),
             kpis.participations,
-            _grouped(kpis.participations),
+            grouped(kpis.participations),
             _("person-times"),
             _("{n} distinct residents at {events} events").format(
-                n=_grouped(kpis.distinct_participants), events=_grouped(kpis.events)
+                n=grouped(kpis.distinct_participants), events=grouped(kpis.events)
             ),
         ),
         _tile(
             "knowledge_rate_pct",
             _("low-carbon knowledge rate"),
-            None if rate is None else _round(rate, 1),
-            MISSING if rate is None else _grouped(rate, 1),
+            None if rate is None else round_half_up(rate, 1),
+            MISSING if rate is None else grouped(rate, 1),
             "%",
-            _("{n} residents took the quiz in {year}").format(n=_grouped(takers), year=quiz_year)
+            _("{n} residents took the quiz in {year}").format(n=grouped(takers), year=quiz_year)
             if rate is not None
             else _("No quiz answers in {year}.").format(year=year),
         ),
@@ -340,10 +309,10 @@ def _points_tile(community) -> dict:
         "points_issued",
         _("carbon points issued"),
         totals["issued"],
-        _grouped(totals["issued"]),
+        grouped(totals["issued"]),
         _("points"),
         _("{n} points held by {accounts} residents").format(
-            n=_grouped(totals["outstanding"]), accounts=_grouped(totals["accounts"])
+            n=grouped(totals["outstanding"]), accounts=grouped(totals["accounts"])
         ),
     )
 
@@ -357,20 +326,20 @@ def _circle_tile(community) -> tuple[dict, dict | None]:
     tile = _tile(
         "coverage_pct",
         label,
-        _round(found["coverage_pct"], 1),
-        _grouped(found["coverage_pct"], 1),
+        round_half_up(found["coverage_pct"], 1),
+        grouped(found["coverage_pct"], 1),
         "%",
         _("{covered} of {total} residents; median walk {minutes} min").format(
-            covered=_grouped(found["covered_residents"]),
-            total=_grouped(found["total_residents"]),
-            minutes=_grouped(found["median_walk_min"], 1),
+            covered=grouped(found["covered_residents"]),
+            total=grouped(found["total_residents"]),
+            minutes=grouped(found["median_walk_min"], 1),
         ),
     )
     circle = {
-        "coverage_pct": _round(found["coverage_pct"], 1),
+        "coverage_pct": round_half_up(found["coverage_pct"], 1),
         "covered_residents": found["covered_residents"],
         "total_residents": found["total_residents"],
-        "median_walk_min": _round(found["median_walk_min"], 1),
+        "median_walk_min": round_half_up(found["median_walk_min"], 1),
         "max_walk_m": found["max_walk_m"],
         "sites_count": found["sites_count"],
     }
