@@ -159,6 +159,9 @@ MATRIX = {
     "engagement:scan": ("GET", "event", FRONTLINE),
     "engagement:resident_search": ("GET", "event", FRONTLINE),
     "engagement:poster": ("GET", "event", DONGPING_READ),
+    "engagement:scan_link_create": ("POST", "open_event", FRONTLINE_POST),  # no label: back
+    "engagement:scan_link_revoke": ("POST", "scan_link", FRONTLINE_POST),
+    "engagement:scanner": ("GET", None, ALL_200),  # the page; its link's token does the rest
     "engagement:resident": ("GET", "resident", DONGPING_READ),
     "engagement:resident_export": ("GET", "resident", PERSONAL_DATA),
     "engagement:resident_erase": ("POST", "resident", row(302, 404, 404, 302, 404, 404, 302)),
@@ -238,6 +241,8 @@ MATRIX = {
     "api:fund": ("GET", "dongping", API_DONGPING_READ),
     "api:reconcile": ("GET", "dongping", API_DONGPING_READ),
     "api:engagement_event_figures": ("GET", "event", API_DONGPING_READ),
+    # A scan grant's own endpoint: no session opens it (tests/test_scan_grants.py).
+    "api:engagement_scan_grant": ("GET", None, row(401, 401, 401, 401, 401, 401, 401)),
     "api:record_shift": (
         "POST",
         None,
@@ -348,6 +353,7 @@ PARAMS = {
     "meter": ("pk", "meter_id"),
     "event": ("pk", "event_id"),
     "open_event": ("pk", "event_id"),
+    "scan_link": ("pk", "pk"),
     "upcoming": ("pk", "pk"),
     "resident": ("pk", "pk"),
     "shift": ("pk", "shift_id"),
@@ -481,6 +487,9 @@ def _engagement_values(dongping, *, users_by_persona) -> dict:
         "station_site": station_site.pk,
         "event": Event.objects.filter(site=station_site).order_by("starts_at").first().pk,
         "open_event": open_event.pk,
+        "scan_link": services.issue_scan_grant(
+            actor=station_user, event=open_event, kind="link", label="matrix"
+        )[0].pk,
         "upcoming": upcoming.first().pk,
         "poster": upcoming.first().poster_secret,
         "resident": Resident.objects.filter(community=dongping, user=None).order_by("pk")[5].pk,

@@ -38,11 +38,13 @@ def test_role_scope_check_constraint_is_enforced_by_the_database(users, dongping
         )
 
 
-def test_twenty_concurrent_identical_check_ins_make_exactly_one(django_db_blocker):
+@pytest.mark.parametrize("by", ["scan grant", "session"])
+def test_twenty_concurrent_identical_check_ins_make_exactly_one(django_db_blocker, by):
     """Acceptance (issue 5): 20 identical check-in requests at once through the whole HTTP
     stack → one check-in; every answer is success or already-checked-in, none a server
-    error; uploading the same offline queue twice creates nothing new. Runs outside the
-    test transaction so each thread's connection sees committed rows; it cleans up after."""
+    error; uploading the same offline queue twice creates nothing new. Both ways a scanner
+    signs in: the scan page's grant (one statement) and the session. Runs outside the test
+    transaction so each thread's connection sees committed rows; it cleans up after."""
     import datetime as dt
     import threading
 
@@ -52,7 +54,7 @@ def test_twenty_concurrent_identical_check_ins_make_exactly_one(django_db_blocke
 
     from nearzero.accounts.models import User
     from nearzero.engagement import exports, services
-    from nearzero.engagement.models import ActivityType, CheckIn, Event, Resident
+    from nearzero.engagement.models import ActivityType, CheckIn, Event, Resident, ScanGrant
     from nearzero.sites.models import Community
 
     with django_db_blocker.unblock():
@@ -69,17 +71,28 @@ def test_twenty_concurrent_identical_check_ins_make_exactly_one(django_db_blocke
         )
         residents = list(Resident.objects.filter(community=dongping).order_by("pk")[40:44])
         admin = User.objects.get(username="dongping_admin")
+        headers = {}
+        if by == "scan grant":
+            _grant, token = services.issue_scan_grant(
+                actor=admin, event=event, kind="link", label="concurrency"
+            )
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         body = {"token": exports.resident_token(residents[0]), "nonce": "same-nonce"}
         url = f"/api/events/{event.pk}/checkins"
         barrier = threading.Barrier(20)
         statuses: list[int] = []
 
+        def client() -> Client:
+            signed_in = Client()
+            if not headers:
+                signed_in.force_login(admin)
+            return signed_in
+
         def request() -> None:
             try:
-                client = Client()
-                client.force_login(admin)
+                phone = client()
                 barrier.wait()
-                response = client.post(url, body, content_type="application/json")
+                response = phone.post(url, body, content_type="application/json", **headers)
                 statuses.append(response.status_code)
             finally:
                 connections.close_all()
@@ -93,8 +106,6 @@ def test_twenty_concurrent_identical_check_ins_make_exactly_one(django_db_blocke
             assert sorted(statuses) == [200] * 19 + [201], statuses
             assert CheckIn.objects.filter(event=event).count() == 1
 
-            client = Client()
-            client.force_login(admin)
             scans = {
                 "scans": [
                     {
@@ -106,14 +117,16 @@ def test_twenty_concurrent_identical_check_ins_make_exactly_one(django_db_blocke
                     for r in residents[1:]
                 ]
             }
+            phone = client()
             for _ in range(2):
-                response = client.post(
-                    "/api/checkins/queue", scans, content_type="application/json"
+                response = phone.post(
+                    "/api/checkins/queue", scans, content_type="application/json", **headers
                 )
                 assert response.status_code == 200
             assert CheckIn.objects.filter(event=event).count() == 4
         finally:
             CheckIn.objects.filter(event=event).delete()
+            ScanGrant.objects.filter(event=event).delete()
             Event.objects.filter(pk=event.pk).delete()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
 
 from nearzero.audit.models import AuditEntry
 from nearzero.sites import services
@@ -198,8 +199,9 @@ def test_officer_renames_a_region_in_their_subtree(client_for):
 
 
 def test_works_at_agrees_with_frontline_sites_for(users):
-    """The check-in hot path decides scope in memory (``works_at``); the listings query it
-    (``frontline_sites_for``). For every persona and every site they give the same answer,
+    """The check-in API decides scope in memory (``works_at``); the listings query it
+    (``frontline_sites_for``); a scan grant's statement checks its issuer in SQL
+    (``works_at_sql``). For every persona and every site the three give the same answer,
     and it is the frontline rule: admins everywhere in their community, staff at their
     site and its child sites, officers and residents nowhere."""
     from nearzero.accounts import scope
@@ -213,10 +215,19 @@ def test_works_at_agrees_with_frontline_sites_for(users):
     child.save(update_fields=["parent"])  # a child site, so the parent rule is exercised
     sites = list(Site.objects.all())
     reach = {}
+    # The form a scan grant's statement checks, as one query per user (fixed names).
+    condition = scope.works_at_sql(
+        user="u", community="s.community_id", site="s.id", site_parent="s.parent_id"
+    )
+    select = "SELECT s.id FROM sites_site s JOIN accounts_user u ON u.id = %s WHERE "
+    in_sql = select + condition
     for persona, user in users.items():
         queried = set(scope.frontline_sites_for(user).values_list("pk", flat=True))
         in_memory = {s.pk for s in sites if scope.works_at(user, s)}
-        assert queried == in_memory, persona
+        with connection.cursor() as cursor:
+            cursor.execute(in_sql, [user.pk])
+            by_statement = {row[0] for row in cursor.fetchall()}
+        assert queried == in_memory == by_statement, persona
         reach[persona] = in_memory
     dongping = own.community
     assert reach["admin"] == {s.pk for s in sites if s.community_id == dongping.pk}

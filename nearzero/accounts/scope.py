@@ -207,3 +207,21 @@ def works_at(user, site: Site) -> bool:
         if assignment.role == Role.SITE_STAFF and assignment.site_id in (site.pk, site.parent_id):
             return True
     return False
+
+
+def works_at_sql(*, user: str, community: str, site: str, site_parent: str) -> str:
+    """:func:`works_at` as a SQL condition, for a statement that checks a scanner's scope
+    itself (a scan grant's check-in): ``user`` is the alias of the user table in it, the
+    others are column expressions of the site's community, the site and the site's parent.
+    A test keeps it in step with :func:`works_at` for every persona and site."""
+    table = RoleAssignment._meta.db_table
+    column = {f.name: f.column for f in RoleAssignment._meta.concrete_fields}
+    # Table, columns and roles come from the model, not from input.
+    return (
+        f"({user}.is_superuser OR EXISTS (SELECT 1 FROM {table} ra"  # noqa: S608
+        f" WHERE ra.{column['user']} = {user}.id AND ("
+        f"(ra.{column['role']} = '{Role.COMMUNITY_ADMIN.value}'"
+        f" AND ra.{column['community']} = {community})"
+        f" OR (ra.{column['role']} = '{Role.SITE_STAFF.value}'"
+        f" AND ra.{column['site']} IN ({site}, {site_parent})))))"
+    )

@@ -9,10 +9,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.security import django_auth
 
 from nearzero import __version__
-from nearzero.accounts.scope import is_staff_member
+from nearzero.api.auth import staff_session
 from nearzero.circle.api import router as circle_router
 from nearzero.core.errors import DomainError
 from nearzero.energy.api import router as energy_router
@@ -21,15 +20,6 @@ from nearzero.evaluation.api import router as evaluation_router
 from nearzero.inventory.api import router as inventory_router
 from nearzero.points.api import router as points_router
 from nearzero.sites.api import router as sites_router
-
-
-def staff_session(request):
-    """Session auth limited to staff: residents and strangers get 401/404 like a missing API."""
-    user = django_auth(request)
-    if user and is_staff_member(user):
-        return user
-    return None
-
 
 api = NinjaAPI(
     title="nearzero API",
@@ -54,7 +44,7 @@ def not_found(request, exc):
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
     body = {"code": exc.code, "detail": exc.message, "field": exc.field}
-    return api.create_response(request, body, status=400)
+    return api.create_response(request, body, status=getattr(exc, "http_status", 400))
 
 
 @api.exception_handler(ValidationError)

@@ -11,6 +11,9 @@ from django.db import models
 
 from .models import AuditEntry
 
+#: The actor label of entries no signed-in user caused (the demo, the CLI, scheduled jobs).
+SYSTEM = "system"
+
 
 def _plain(value: Any) -> Any:
     """A JSON-safe form of a field value."""
@@ -39,7 +42,7 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [old.get(k), new[k]] for k in new if old.get(k) != new[k]}
 
 
-def record(
+def entry_fields(
     action: str,
     *,
     actor=None,
@@ -49,8 +52,9 @@ def record(
     object_type: str = "",
     object_id: str = "",
     object_label: str = "",
-) -> AuditEntry:
-    """Append one audit entry. ``action`` is a namespaced code such as ``sites.site.updated``."""
+) -> dict[str, Any]:
+    """The fields of the audit entry :func:`record` writes (also the reference for a
+    statement that writes its own entry, such as a check-in's)."""
     if action.count(".") < 1:
         raise ValueError("audit actions are namespaced, e.g. 'sites.site.updated'")
     if obj is not None:
@@ -58,13 +62,19 @@ def record(
         object_id = object_id or str(obj.pk)
         object_label = object_label or str(obj)[:255]
     actor_obj = actor if actor is not None and actor.is_authenticated else None
-    return AuditEntry.objects.create(
-        action=action,
-        actor=actor_obj,
-        actor_label=(actor_obj.get_username() if actor_obj else "system"),
-        object_type=object_type,
-        object_id=object_id,
-        object_label=object_label,
-        community=community,
-        changes={k: [_plain(v[0]), _plain(v[1])] for k, v in (changes or {}).items()},
-    )
+    return {
+        "action": action,
+        "actor": actor_obj,
+        "actor_label": actor_obj.get_username() if actor_obj else SYSTEM,
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_label": object_label,
+        "community": community,
+        "changes": {k: [_plain(v[0]), _plain(v[1])] for k, v in (changes or {}).items()},
+    }
+
+
+def record(action: str, **kwargs: Any) -> AuditEntry:
+    """Append one audit entry. ``action`` is a namespaced code such as ``sites.site.updated``;
+    the keyword arguments are :func:`entry_fields`'."""
+    return AuditEntry.objects.create(**entry_fields(action, **kwargs))

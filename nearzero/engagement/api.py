@@ -6,11 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404
+from django.urls import reverse
 from ninja import Router, Schema, Status
+from ninja.security import HttpBearer
 
 from nearzero.accounts import scope
+from nearzero.api.auth import staff_session
+from nearzero.core.engagement import tokens
 
 from . import selectors, services
+from .checkin import ScanGrantInvalid
 from .choices import CheckInSource
 from .models import Event, Feedback, Quiz, Resident, SortingShift
 
@@ -128,6 +133,31 @@ def _resident_in(community, resident_id: int | None) -> Resident | None:
     )
 
 
+class ScanGrantBearer(HttpBearer):
+    """A scan grant's token (``Authorization: Bearer NZS1.…``). Only its shape is checked
+    here; the check-in statement checks the grant itself in the same round trip as its work,
+    and the other operations through :func:`_granted_event`."""
+
+    def authenticate(self, request, token):
+        return token if tokens.grant_digest(token) else None
+
+
+#: Who may record check-ins: a scan grant, or a signed-in staff member.
+SCANNERS = [ScanGrantBearer(), staff_session]
+
+
+def _grant(request) -> str | None:
+    """The scan grant's token the request authenticated with, if any."""
+    return request.auth if isinstance(request.auth, str) else None
+
+
+def _granted_event(grant: str) -> Event:
+    found = selectors.live_scan_grant(grant)
+    if found is None:
+        raise ScanGrantInvalid
+    return found.event
+
+
 @router.get("/communities/{slug}/events", response=list[EventOut])
 def list_events(request, slug: str, year: int | None = None):
     community = scope.get_or_404(scope.communities_for(request.user), slug=slug)
@@ -162,15 +192,26 @@ def create_event(request, slug: str, payload: EventIn):
     "/events/{event_id}/checkins",
     response={201: CheckInOut, 200: CheckInOut},
     url_name="engagement_check_in",
+    auth=SCANNERS,
 )
 def check_in(request, event_id: int, payload: CheckInIn):
     """Check a resident in by their QR token (or registry id). Idempotent: a repeated scan or
-    a retried request answers 200 ``already_checked_in`` with the existing check-in."""
-    event = _event_writable(request, event_id)
-    resident = _resident_in(event.community_id, payload.resident_id)
+    a retried request answers 200 ``already_checked_in`` with the existing check-in.
+
+    A scan page or scanner link authenticates with its scan grant (``Authorization: Bearer``):
+    the grant, the rules and the writing of the check-in then take one database round trip.
+    A signed-in staff member may post with the session instead."""
+    grant = _grant(request)
+    resident = None
+    if grant is None:
+        event = _event_writable(request, event_id)
+        resident = _resident_in(event.community_id, payload.resident_id)
+    elif payload.resident_id is not None:
+        raise Http404  # name search is for signed-in staff only (residents' names)
     result = services.check_in(
-        actor=request.user,
-        event=event,
+        actor=None if grant else request.user,
+        grant=grant,
+        event=event_id,
         token=payload.token,
         resident=resident,
         nonce=payload.nonce,
@@ -180,23 +221,28 @@ def check_in(request, event_id: int, payload: CheckInIn):
     )
     body = {
         "status": result.status,
-        "checkin_id": result.checkin.pk,
-        "resident": str(result.checkin.resident),
-        "phone": result.checkin.resident.phone_masked,
-        "checked_in_at": result.checkin.checked_in_at,
-        "participations": event.checkins.count(),
+        "checkin_id": result.checkin_id,
+        "resident": result.resident,
+        "phone": result.phone,
+        "checked_in_at": result.checked_in_at,
+        "participations": result.participations,
     }
     return Status(201 if result.created else 200, body)
 
 
-@router.post("/checkins/queue", url_name="engagement_upload_queue")
+@router.post("/checkins/queue", url_name="engagement_upload_queue", auth=SCANNERS)
 def upload_queue(request, payload: QueueIn):
     """Upload scans queued offline. Each scan answers on its own; uploading the same queue
     again creates nothing."""
-    ids = {s.event_id for s in payload.scans}
-    events = {e.pk: e for e in _events_writable(request).filter(pk__in=ids)}
+    grant = _grant(request)
+    if grant is None:
+        ids = {s.event_id for s in payload.scans}
+        events = set(_events_writable(request).filter(pk__in=ids).values_list("pk", flat=True))
+    else:
+        events = {_granted_event(grant).pk}
     outcomes = services.upload_queue(
-        actor=request.user,
+        actor=None if grant else request.user,
+        grant=grant,
         events=events,
         scans=[
             services.QueuedScan(s.event_id, s.token, s.nonce, s.scanned_at) for s in payload.scans
@@ -205,12 +251,39 @@ def upload_queue(request, payload: QueueIn):
     return {"results": [o.__dict__ for o in outcomes]}
 
 
-@router.get("/events/{event_id}/figures", url_name="engagement_event_figures")
+@router.get("/events/{event_id}/figures", url_name="engagement_event_figures", auth=SCANNERS)
 def event_figures(request, event_id: int):
-    event = scope.get_or_404(
-        Event.objects.filter(community__in=scope.communities_for(request.user)), pk=event_id
-    )
+    grant = _grant(request)
+    if grant is not None:
+        event = _granted_event(grant)
+        if event.pk != event_id:
+            raise Http404
+    else:
+        event = scope.get_or_404(
+            Event.objects.filter(community__in=scope.communities_for(request.user)), pk=event_id
+        )
     return selectors.event_figures(event)
+
+
+@router.get("/scan-grant", url_name="engagement_scan_grant", auth=ScanGrantBearer())
+def scan_grant(request):
+    """What a scanner link's phone needs to show: its event, site and figures."""
+    event = _granted_event(request.auth)
+    grant = selectors.live_scan_grant(request.auth)
+    return {
+        "label": grant.label,
+        "expires_at": grant.expires_at,
+        "event": {
+            "id": event.pk,
+            "title": event.title,
+            "site": event.site.name,
+            "starts_at": event.starts_at,
+            "ends_at": event.ends_at,
+        },
+        "figures": selectors.event_figures(event),
+        "checkin_url": reverse("api:engagement_check_in", kwargs={"event_id": event.pk}),
+        "figures_url": reverse("api:engagement_event_figures", kwargs={"event_id": event.pk}),
+    }
 
 
 @router.post("/shifts", response={201: dict})

@@ -25,6 +25,18 @@ class CheckInSource(models.TextChoices):
     API = "api", _("API")
 
 
+class ScanGrantKind(models.TextChoices):
+    PAGE = "page", _("scan page")
+    LINK = "link", _("scanner link")
+
+
+#: How long before an event starts and after it ends a scan still counts [h]. Staff open the
+#: doors early; offline scans upload later but keep the time they were made. A scan grant
+#: ends when this window closes.
+CHECK_IN_OPENS_BEFORE_H = 2
+CHECK_IN_CLOSES_AFTER_H = 12
+
+
 class QuizKind(models.TextChoices):
     QUIZ = "quiz", _("knowledge quiz")
     SURVEY = "survey", _("satisfaction survey")

@@ -18,6 +18,7 @@ from .choices import (
     LabelBasis,
     QuestionKind,
     QuizKind,
+    ScanGrantKind,
 )
 
 USER = settings.AUTH_USER_MODEL
@@ -234,6 +235,56 @@ class Registration(models.Model):
         return f"{self.event_id}:{self.resident_id}"
 
 
+class ScanGrant(models.Model):
+    """Leave to check residents in at one event, held by a phone: the staff scan page's own
+    (tied to the signed-in session that opened it) or a scanner link handed to a volunteer
+    without an account. Only the SHA-256 digest of its token is kept.
+
+    A grant stops working when the event's check-in window closes, when it is revoked, when
+    its session ends (sign-out deletes the grant), or as soon as its issuer no longer works
+    at the event's site (checked on every scan). Check-ins made with it name it."""
+
+    event = models.ForeignKey(
+        "Event", verbose_name=_("event"), on_delete=models.CASCADE, related_name="scan_grants"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=ScanGrantKind.choices)
+    label = models.CharField(
+        _("label"), max_length=60, help_text=_("whose phone, e.g. the volunteer's name")
+    )
+    issued_by = models.ForeignKey(
+        USER, verbose_name=_("issued by"), on_delete=models.CASCADE, related_name="+"
+    )
+    digest = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)
+    session = models.ForeignKey(
+        "sessions.Session",
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        USER,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scan grant")
+        verbose_name_plural = _("scan grants")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class CheckIn(models.Model):
     """A resident's attendance at an event: at most one per resident and event, whatever the
     number of scans, retries or offline uploads (the constraint and the client nonce)."""
@@ -268,6 +319,14 @@ class CheckIn(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    scan_grant = models.ForeignKey(
+        ScanGrant,
+        verbose_name=_("scanned with"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checkins",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -31,14 +31,14 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from nearzero.accounts import scope
-from nearzero.core.engagement import phones, recycling
+from nearzero.core.engagement import phones, recycling, tokens
 from nearzero.core.engagement.catalogue import labelled_co2e_g
 from nearzero.core.engagement.quiz import knowledge_rate_pct
 from nearzero.core.errors import DomainError
 from nearzero.sites.choices import SiteKind
 
-from . import pii
-from .choices import EventStatus, FeedbackStatus, QuizKind
+from . import checkin, pii
+from .choices import EventStatus, FeedbackStatus, QuizKind, ScanGrantKind
 from .models import (
     Attempt,
     CareLog,
@@ -47,6 +47,7 @@ from .models import (
     Feedback,
     Registration,
     Resident,
+    ScanGrant,
     SortingShift,
     Weighing,
 )
@@ -369,6 +370,26 @@ def event_figures(event: Event) -> dict:
         )
         / 1000,
     }
+
+
+def live_scan_grant(token: str) -> ScanGrant | None:
+    """The scan grant holding ``token`` while it still works (the same conditions a scan
+    checks), with its event and site."""
+    digest = tokens.grant_digest(token)
+    grant_id = checkin.live_grant_id(digest) if digest else None
+    if grant_id is None:
+        return None
+    return ScanGrant.objects.select_related("event__site", "event__community").get(pk=grant_id)
+
+
+def scan_links(event: Event) -> list[ScanGrant]:
+    """An event's scanner links, newest first, with the check-ins each recorded."""
+    return list(
+        event.scan_grants.filter(kind=ScanGrantKind.LINK)
+        .select_related("issued_by")
+        .annotate(scans=Count("checkins"))
+        .order_by("-created_at")
+    )
 
 
 def labelled_kg(event: Event, participations: int, units: float = 0.0) -> float:

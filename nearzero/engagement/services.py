@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,14 +20,22 @@ from nearzero.audit.services import diff, record, snapshot
 from nearzero.core.engagement import phones, quiz, recycling, tokens
 from nearzero.core.errors import DomainError
 
-from . import pii
-from .choices import CheckInSource, EventStatus, FeedbackStatus, QuestionKind, QuizKind
+from . import checkin, pii
+from .choices import (
+    CHECK_IN_CLOSES_AFTER_H,
+    CheckInSource,
+    EventStatus,
+    FeedbackStatus,
+    QuestionKind,
+    QuizKind,
+    ScanGrantKind,
+)
+from .errors import EngagementError
 from .models import (
     Answer,
     Attempt,
     Book,
     CareLog,
-    CheckIn,
     Event,
     Feedback,
     Option,
@@ -36,18 +44,10 @@ from .models import (
     Quiz,
     Registration,
     Resident,
+    ScanGrant,
     SortingShift,
     Weighing,
 )
-
-#: How long before an event starts and after it ends a scan still counts [h]. Staff open the
-#: doors early; offline scans upload later but keep the time they were made.
-CHECK_IN_OPENS_BEFORE_H = 2
-CHECK_IN_CLOSES_AFTER_H = 12
-
-
-class EngagementError(DomainError):
-    pass
 
 
 def _label(resident: Resident) -> str:
@@ -379,133 +379,58 @@ def register_for_event(*, actor, event: Event, resident: Resident) -> Registrati
 
 # --- check-in --------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class CheckInResult:
-    checkin: CheckIn
-    created: bool  # False: the resident was already checked in (a repeat scan or a retry)
-
-    @property
-    def status(self) -> str:
-        return "checked_in" if self.created else "already_checked_in"
+# The rules and the writing of a check-in live in .checkin (one statement, one round trip).
+CheckInResult = checkin.CheckInResult
 
 
-def resident_for_token(token: str, *, community=None) -> Resident:
-    """The resident whose personal QR code holds ``token``; errors name forged, revoked and
-    foreign codes apart."""
+def _secret_of(token: str) -> str:
     try:
-        secret = pii.verify_token(token)
+        return pii.verify_token(token)
     except DomainError:
         raise EngagementError(
             "bad_token", _("this is not a nearzero resident code"), field="token"
         ) from None
-    try:
-        resident = Resident.objects.get(qr_secret=secret)
-    except Resident.DoesNotExist:
-        resident = None
-    if resident is None or resident.erased_at:
-        raise EngagementError(
-            "revoked_token", _("this code was revoked; ask for the new one"), field="token"
-        )
-    if community is not None and resident.community_id != community.pk:
-        raise EngagementError(
-            "wrong_community", _("this resident belongs to another community"), field="token"
-        )
-    return resident
 
 
-def _check_window(event: Event, at: dt.datetime) -> None:
-    if event.status == EventStatus.CANCELLED:
-        raise EngagementError("event_cancelled", _("this event was cancelled"))
-    opens = event.starts_at - dt.timedelta(hours=CHECK_IN_OPENS_BEFORE_H)
-    closes = event.ends_at + dt.timedelta(hours=CHECK_IN_CLOSES_AFTER_H)
-    if not opens <= at <= closes:
-        raise EngagementError(
-            "outside_event_time",
-            _("check-in is open from 2 hours before the event until 12 hours after it ends"),
-        )
-
-
-@transaction.atomic
 def check_in(
     *,
-    actor,
-    event: Event,
+    actor=None,
+    event: Event | int,
     token: str | None = None,
-    resident: Resident | None = None,
+    resident: Resident | int | None = None,
     source: str = CheckInSource.SCAN,
     nonce: str | None = None,
     at: dt.datetime | None = None,
     units: Decimal | float | None = None,
+    grant: str | None = None,
 ) -> CheckInResult:
     """Check a resident in at an event, exactly once.
 
+    The resident is named by the ``token`` of their QR code (forged or mistyped codes are
+    refused by its MAC, before any lookup) or, from a name search, by ``resident``. The
+    scanner is either ``actor``, whose scope at the event the caller checked (``None`` for
+    the system), or a scan grant's token ``grant``, which the statement checks itself.
+
     However many times a code is scanned, a request retried, or an offline queue uploaded,
     a resident has one check-in per event: a repeated client ``nonce`` returns the check-in
-    it made, and the (event, resident) constraint settles concurrent first scans (the loser
-    of the race reads the winner's row). ``at`` is when the scan happened (offline scans
-    upload later)."""
-    at = at or timezone.now()
-    try:
-        if resident is None:
-            resident = resident_for_token(token or "", community=event.community)
-        elif resident.community_id != event.community_id or resident.erased_at:
-            raise EngagementError(
-                "wrong_community", _("this resident belongs to another community")
-            )
-        _check_window(event, at)
-    except EngagementError:
-        # A retry of a check-in that succeeded still succeeds, even after the code was
-        # rotated or the check-in window closed.
-        done = nonce and CheckIn.objects.filter(nonce=nonce, event=event).first()
-        if done:
-            return CheckInResult(done, False)
-        raise
-    if event.label_basis == "unit" and units is not None:
-        units = Decimal(str(units))
-        if not units.is_finite() or units < 0:
-            raise EngagementError(
-                "bad_quantity", _("the quantity must be zero or more"), field="units"
-            )
-    checkin = CheckIn(
-        event=event,
-        resident=resident,
-        community_id=event.community_id,
-        checked_in_at=at,
+    it made, and the (event, resident) constraint settles concurrent first scans. ``at`` is
+    when the scan happened (offline scans upload later)."""
+    if grant is not None:
+        digest = tokens.grant_digest(grant)
+        if digest is None:
+            raise checkin.ScanGrantInvalid
+    scan = checkin.Scan(
+        event_id=event if isinstance(event, int) else event.pk,
+        at=at or timezone.now(),
         source=source,
+        secret=_secret_of(token or "") if resident is None else None,
+        resident_id=None if resident is None else getattr(resident, "pk", resident),
+        actor=actor if grant is None else None,
+        grant_digest=digest if grant is not None else None,
         nonce=nonce or None,
-        units=units,
-        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+        units=checkin.parse_units(units),
     )
-    try:
-        # First scans are the common case: insert, and let the constraints settle repeats
-        # and races (a concurrent loser waits for the winner's commit, then lands here).
-        with transaction.atomic():
-            checkin.save(force_insert=True)
-    except IntegrityError:
-        return CheckInResult(_existing_check_in(event, resident, nonce), False)
-    record(
-        "engagement.checkin.created",
-        actor=actor,
-        obj=event,
-        community=event.community,
-        changes={"checkin": [None, resident.pseudonym], "source": [None, source]},
-    )
-    return CheckInResult(checkin, True)
-
-
-def _existing_check_in(event: Event, resident: Resident, nonce: str | None) -> CheckIn:
-    """The check-in that made a new one collide: the resident's at this event, or the one
-    a retried request (same ``nonce``) already made."""
-    done = CheckIn.objects.filter(event=event, resident=resident).first()
-    if done is None and nonce:
-        done = CheckIn.objects.filter(nonce=nonce, event=event).select_related("resident").first()
-    if done is None:
-        # The nonce belongs to another event's check-in: a client bug, not a double scan.
-        raise EngagementError("nonce_reused", _("this request id was used for another check-in"))
-    if done.resident_id == resident.pk:
-        done.resident = resident
-    return done
+    return checkin.record_scan(scan)
 
 
 @dataclass(frozen=True)
@@ -525,21 +450,26 @@ class QueueOutcome:
 
 
 def upload_queue(
-    *, actor, events: Mapping[int, Event], scans: Iterable[QueuedScan]
+    *,
+    actor=None,
+    events: Collection[int],
+    scans: Iterable[QueuedScan],
+    grant: str | None = None,
 ) -> list[QueueOutcome]:
     """Check in a queue of scans made offline. Each scan stands alone (one bad code does not
     undo the others) and repeats change nothing, so a queue may be uploaded any number of
-    times. ``events`` are the events the uploader may write, by id."""
+    times. ``events`` are the ids of the events the uploader may write (``actor``'s, or the
+    one event of the scan grant ``grant``)."""
     outcomes = []
     for scan in scans:
-        event = events.get(scan.event_id)
-        if event is None:
+        if scan.event_id not in events:
             outcomes.append(QueueOutcome(scan.nonce, "unknown_event", _("no such event")))
             continue
         try:
             result = check_in(
                 actor=actor,
-                event=event,
+                grant=grant,
+                event=scan.event_id,
                 token=scan.token,
                 nonce=scan.nonce,
                 at=scan.scanned_at,
@@ -548,13 +478,10 @@ def upload_queue(
         except DomainError as exc:
             outcomes.append(QueueOutcome(scan.nonce, exc.code, exc.message))
         else:
-            outcomes.append(
-                QueueOutcome(scan.nonce, result.status, "", str(result.checkin.resident))
-            )
+            outcomes.append(QueueOutcome(scan.nonce, result.status, "", result.resident))
     return outcomes
 
 
-@transaction.atomic
 def self_check_in(*, user, poster_secret: str) -> CheckInResult:
     """A signed-in resident checks in by scanning the event's poster."""
     event = Event.objects.filter(poster_secret=poster_secret, self_check_in=True).first()
@@ -562,6 +489,76 @@ def self_check_in(*, user, poster_secret: str) -> CheckInResult:
     if event is None or resident is None:
         raise EngagementError("not_found", _("this poster code is not valid"))
     return check_in(actor=user, event=event, resident=resident, source=CheckInSource.SELF)
+
+
+# --- scan grants -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_scan_grant(
+    *,
+    actor,
+    event: Event,
+    kind: str,
+    label: str = "",
+    session_key: str | None = None,
+    at: dt.datetime | None = None,
+) -> tuple[ScanGrant, str]:
+    """Give a phone leave to check residents in at ``event`` until its check-in window
+    closes; returns the grant and its token, which is shown once and never stored (the scan
+    page keeps it in the signed-in session; a scanner link carries it in its QR code).
+
+    ``actor`` must work at the event's site (the caller checks; every scan checks again). A
+    page grant names the session it belongs to and ends with it."""
+    now = at or timezone.now()
+    if event.status == EventStatus.CANCELLED:
+        raise EngagementError("event_cancelled", _("this event was cancelled"))
+    expires = event.ends_at + dt.timedelta(hours=CHECK_IN_CLOSES_AFTER_H)
+    if expires <= now:
+        raise EngagementError("check_in_closed", _("check-in for this event has closed"))
+    label = " ".join((label or "").split())[:60]
+    if kind == ScanGrantKind.LINK and not label:
+        raise EngagementError("label_required", _("say whose phone the link is for"), field="label")
+    if kind == ScanGrantKind.PAGE:
+        label = label or actor.get_username()
+        if not session_key:
+            raise EngagementError("no_session", _("sign in again to scan"))
+    token = tokens.new_grant_token()
+    grant = ScanGrant.objects.create(
+        event=event,
+        kind=kind,
+        label=label,
+        issued_by=actor,
+        digest=tokens.grant_digest(token),
+        session_id=session_key if kind == ScanGrantKind.PAGE else None,
+        expires_at=expires,
+    )
+    if kind == ScanGrantKind.LINK:  # page grants come and go with sessions: not worth an entry
+        record(
+            "engagement.scan_link.issued",
+            actor=actor,
+            obj=event,
+            community=event.community,
+            changes={"scan_link": [None, label], "expires_at": [None, expires]},
+        )
+    return grant, token
+
+
+@transaction.atomic
+def revoke_scan_grant(*, actor, grant: ScanGrant, at: dt.datetime | None = None) -> ScanGrant:
+    """Withdraw a scan grant at once (a lost phone, a volunteer who left)."""
+    if grant.revoked_at is None:
+        grant.revoked_at = at or timezone.now()
+        grant.revoked_by = actor
+        grant.save(update_fields=["revoked_at", "revoked_by"])
+        record(
+            "engagement.scan_link.revoked",
+            actor=actor,
+            obj=grant.event,
+            community=grant.event.community,
+            changes={"scan_link": [grant.label, None]},
+        )
+    return grant
 
 
 # --- practices -------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from nearzero.core.errors import DomainError
 from nearzero.web.forms import add_domain_error
 
 from . import bulletin, exports, pii, selectors, services
-from .choices import FeedbackStatus, QuizKind
+from .choices import FeedbackStatus, QuizKind, ScanGrantKind
 from .forms import (
     AdoptionForm,
     AnswerForm,
@@ -49,6 +49,7 @@ from .models import (
     PlantAdoption,
     Quiz,
     Resident,
+    ScanGrant,
     SortingShift,
     Weighing,
 )
@@ -171,18 +172,76 @@ def _can_check_in(request, event) -> bool:
 @staff_required
 def event_detail(request, pk: int):
     event = _event(request, pk)
-    checkins = event.checkins.select_related("resident").order_by("-checked_in_at")[:200]
+    checkins = event.checkins.select_related("resident", "scan_grant").order_by("-checked_in_at")
+    can_check_in = _can_check_in(request, event)
     return render(
         request,
         "engagement/event_detail.html",
         {
             **_tabs(event.community, "events"),
             "event": event,
-            "checkins": checkins,
+            "checkins": checkins[:200],
             "figures": selectors.event_figures(event),
-            "can_check_in": _can_check_in(request, event),
+            "can_check_in": can_check_in,
+            "scan_links": selectors.scan_links(event) if can_check_in else [],
+            "now": timezone.now(),
         },
     )
+
+
+#: Where the scan page keeps its scan grants' tokens in the session, by event id.
+PAGE_GRANTS = "nearzero.scan_grants"
+
+
+def _page_grant(request, event) -> str:
+    """The scan page's own scan grant, one per session and event: its check-ins then go
+    through the one-round-trip path, and signing out ends it."""
+    held = request.session.get(PAGE_GRANTS, {})
+    token = held.get(str(event.pk))
+    if token and selectors.live_scan_grant(token) is not None:
+        return token
+    if request.session.session_key is None:
+        request.session.save()
+    _grant, token = services.issue_scan_grant(
+        actor=request.user,
+        event=event,
+        kind=ScanGrantKind.PAGE,
+        session_key=request.session.session_key,
+    )
+    request.session[PAGE_GRANTS] = {**held, str(event.pk): token}
+    return token
+
+
+def _scan_text() -> dict[str, str]:
+    return {
+        "checked_in": _("Checked in: {who}"),
+        "already": _("Already checked in: {who}"),
+        "error": _("Could not check in."),
+        "saved_offline": _("No network: the scan is saved and will upload later."),
+        "offline_search": _("No network: search needs the network; scan the code."),
+        "queued": _("{n} scans wait for the network"),
+        "uploaded": _("Uploaded {m} saved scans ({n} new check-ins)."),
+        "no_match": _("No resident found."),
+        "check_in": _("Check in"),
+        "done": _("Checked in"),
+        "camera_on": _("Camera on: hold the code in the frame."),
+        "camera_open": _("Open camera"),
+        "camera_stop": _("Stop camera"),
+        "no_camera": _("No camera available: type the code or search by name."),
+        "grant_invalid": _(
+            "This scan link has expired or was withdrawn. Reload the page, or ask the staff "
+            "for a new link."
+        ),
+        "no_link": _("Open the scanner link the staff gave you (scan its QR code)."),
+    }
+
+
+def _scan_urls(event_id: int) -> dict[str, str]:
+    return {
+        "checkin_url": reverse("api:engagement_check_in", kwargs={"event_id": event_id}),
+        "queue_url": reverse("api:engagement_upload_queue"),
+        "figures_url": reverse("api:engagement_event_figures", kwargs={"event_id": event_id}),
+    }
 
 
 @staff_required
@@ -192,6 +251,10 @@ def scan(request, pk: int):
     event = _event(request, pk)
     if not _can_check_in(request, event):
         raise Http404
+    try:
+        grant = _page_grant(request, event)
+    except DomainError:  # cancelled, or its check-in has closed: scans answer why, by session
+        grant = None
     return render(
         request,
         "engagement/scan.html",
@@ -201,31 +264,78 @@ def scan(request, pk: int):
             "figures": selectors.event_figures(event),
             "config": {
                 "event": event.pk,
-                "checkin_url": reverse("api:engagement_check_in", kwargs={"event_id": event.pk}),
-                "queue_url": reverse("api:engagement_upload_queue"),
-                "figures_url": reverse(
-                    "api:engagement_event_figures", kwargs={"event_id": event.pk}
-                ),
+                "grant": grant,
+                **_scan_urls(event.pk),
                 "search_url": reverse("engagement:resident_search", kwargs={"pk": event.pk}),
             },
-            "text": {
-                "checked_in": _("Checked in: {who}"),
-                "already": _("Already checked in: {who}"),
-                "error": _("Could not check in."),
-                "saved_offline": _("No network: the scan is saved and will upload later."),
-                "offline_search": _("No network: search needs the network; scan the code."),
-                "queued": _("{n} scans wait for the network"),
-                "uploaded": _("Uploaded {m} saved scans ({n} new check-ins)."),
-                "no_match": _("No resident found."),
-                "check_in": _("Check in"),
-                "done": _("Checked in"),
-                "camera_on": _("Camera on: hold the code in the frame."),
-                "camera_open": _("Open camera"),
-                "camera_stop": _("Stop camera"),
-                "no_camera": _("No camera available: type the code or search by name."),
-            },
+            "text": _scan_text(),
         },
     )
+
+
+def scanner(request):
+    """The scan page of a scanner link, for a volunteer's phone without an account: the
+    link's token travels after ``#`` (never sent to the server by the browser, so it stays
+    out of access logs); the page reads it and authenticates every request with it."""
+    return render(
+        request,
+        "engagement/scan.html",
+        {
+            "event": None,
+            "config": {
+                "event": None,
+                "grant": None,
+                "grant_url": reverse("api:engagement_scan_grant"),
+                "queue_url": reverse("api:engagement_upload_queue"),
+            },
+            "text": _scan_text(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def scan_link_create(request, pk: int):
+    """Issue a scanner link for a volunteer's phone and show its QR code, once."""
+    event = _event(request, pk)
+    if not _can_check_in(request, event):
+        raise Http404
+    try:
+        grant, token = services.issue_scan_grant(
+            actor=request.user,
+            event=event,
+            kind=ScanGrantKind.LINK,
+            label=request.POST.get("label", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("engagement:event", pk=event.pk)
+    url = request.build_absolute_uri(reverse("engagement:scanner")) + "#" + token
+    return render(
+        request,
+        "engagement/scan_link.html",
+        {
+            **_tabs(event.community, "events"),
+            "event": event,
+            "grant": grant,
+            "url": url,
+            "qr": exports.qr_svg(url, scale=6, title=grant.label),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def scan_link_revoke(request, pk: int):
+    grant = scope.get_or_404(
+        ScanGrant.objects.filter(
+            kind=ScanGrantKind.LINK, event__site__in=scope.frontline_sites_for(request.user)
+        ).select_related("event__community"),
+        pk=pk,
+    )
+    services.revoke_scan_grant(actor=request.user, grant=grant)
+    messages.success(request, _("The scanner link was withdrawn."))
+    return redirect("engagement:event", pk=grant.event_id)
 
 
 @staff_required

@@ -2,7 +2,8 @@
 (Chromium's fake camera plays a Y4M video of the code), the resident shows as checked in, a
 repeat scan says "already", and the event's figures go up by one. A second test types codes
 the way a USB/Bluetooth scanner does and checks the offline queue: a scan made without network
-waits in localStorage and uploads when the browser is back online."""
+waits in localStorage and uploads when the browser is back online. A third gives a volunteer's
+phone (no account) a scanner link from the event page, scans with it, and withdraws it."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ PREPARE = textwrap.dedent(
     residents = (
         Resident.objects.filter(community=community, erased_at=None)
         .exclude(checkins__event=event)
-        .order_by("pk")[:3]
+        .order_by("pk")[:5]
     )
     print("PREPARED " + json.dumps({
         "event": event.pk,
@@ -110,7 +111,7 @@ def scan_event(live_server_url: str, tmp_path_factory: pytest.TempPathFactory) -
     line = next(x for x in done.stdout.splitlines() if x.startswith("PREPARED "))
     data = json.loads(line.removeprefix("PREPARED "))
     residents = [Resident(r["name"], r["token"]) for r in data["residents"]]
-    assert len(residents) == 3 and len({r.name for r in residents}) == 3, residents
+    assert len(residents) == 5 and len({r.name for r in residents}) == 5, residents
     return ScanEvent(data["event"], residents)
 
 
@@ -322,3 +323,60 @@ def test_typed_codes_and_offline_queue(
         assert _queue(page) == []
         # The failed fetch while offline is logged by Chromium as a console error.
         _assert_clean(watched, live_server_url, ignore=("ERR_INTERNET_DISCONNECTED",))
+
+
+def test_a_volunteer_scans_with_a_scanner_link(
+    live_server_url: str, browser: Browser, scan_event: ScanEvent
+):
+    first, second = scan_event.residents[3], scan_event.residents[4]
+    with open_page(browser, "phone") as staff, open_page(browser, "phone") as volunteer:
+        page = staff.page
+        login(page, live_server_url, "dongping_station")
+        page.goto(f"{live_server_url}/engagement/events/{scan_event.pk}/")
+        page.locator("#scan-link-label").fill("志愿者小王")
+        page.locator("#scan-link-label").press("Enter")
+        qr = page.locator(".scan-link svg")
+        qr.wait_for()
+        assert qr.bounding_box()["width"] >= 200  # big enough to scan from a phone
+        assert_fits_phone(page, "phone")
+        lang = page.locator("html").get_attribute("lang")
+        screenshot(page, f"scan-link-{lang}-phone")
+        link = page.locator(".scan-link input").input_value()
+        assert link.startswith(f"{live_server_url}/scan/#NZS1.")
+
+        # The volunteer's phone: no sign-in. The token leaves the address bar at once.
+        phone = volunteer.page
+        phone.goto(link)
+        phone.wait_for_function("() => !location.hash")
+        crumbs = phone.locator("#scan-crumbs")
+        crumbs.wait_for()
+        phone.wait_for_function("() => document.getElementById('scan-crumbs').textContent")
+        assert "扫码测试" in crumbs.inner_text()
+        before = _count(phone)
+        assert phone.locator("#search-form").count() == 0  # names are for staff only
+        _type_code(phone, first.token)
+        _wait_status(volunteer, "ok", first.name)
+        assert _count(phone) == before + 1
+        assert_fits_phone(phone, "phone")
+        screenshot(phone, f"scan-volunteer-{lang}-phone")
+
+        # Reloading keeps the link (sessionStorage), without the token in the URL.
+        phone.reload()
+        phone.wait_for_function("() => document.getElementById('scan-crumbs').textContent")
+        assert _count(phone) == before + 1
+
+        # The staff member withdraws it: the next scan is refused and says why.
+        page.goto(f"{live_server_url}/engagement/events/{scan_event.pk}/")
+        row = page.locator("#scan-link-table tbody tr").filter(has_text="志愿者小王")
+        assert row.locator("td").nth(2).inner_text().strip() == "1"
+        row.locator("button").click()
+        page.wait_for_load_state("load")
+        _type_code(phone, second.token)
+        _wait_status(volunteer, "error")
+        assert _count(phone) == before + 1
+        assert _participations(page, live_server_url, scan_event.pk) == before + 1
+        table = page.locator("#checkins")
+        assert table.locator("tbody tr").filter(has_text="志愿者小王").count() == 1
+        # The refused scan is a 401 the browser logs on the console; nothing else.
+        _assert_clean(volunteer, live_server_url, ignore=("401",))
+        _assert_clean(staff, live_server_url)

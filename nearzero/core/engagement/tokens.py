@@ -1,4 +1,4 @@
-"""Check-in tokens: what a resident's personal QR code holds.
+"""Check-in tokens: what a resident's personal QR code holds, and scan grants' tokens.
 
 A token is ``NZ1.<secret>.<mac>``: a random secret (never a database id) and an HMAC over it
 with a server key. Scanners reject forged or mistyped tokens by the MAC alone, before any
@@ -7,7 +7,8 @@ token's secret matches nobody. The idea follows pretix's signed ticket secrets.
 
 References
 ----------
-pretix, ``pretix/base/secrets.py`` and ``pretix/base/services/checkin.py``.
+pretix, ``pretix/base/secrets.py`` and ``pretix/base/services/checkin.py``; pretix's device
+tokens (``pretix/base/models/devices.py``) for scan grants.
 RFC 2104 (HMAC); RFC 4648 §5 (base64url).
 """
 
@@ -48,3 +49,24 @@ def verify(token: str, key: bytes, *, purpose: str = "checkin") -> str:
     if not match or not hmac.compare_digest(match[2], _mac(match[1], key, purpose)):
         raise DomainError("bad_token", "not a valid nearzero code", field="token")
     return match[1]
+
+
+#: A scan grant's token: leave to check residents in at one event, held by a phone (the staff
+#: scan page's own, or a scanner link handed to a volunteer). 24 random bytes → 32 base64url
+#: characters (192 bits); the server keeps only its SHA-256 digest.
+GRANT_PREFIX = "NZS1"
+GRANT_BYTES = 24
+_GRANT = re.compile(r"NZS1\.[A-Za-z0-9_-]{32}")
+
+
+def new_grant_token() -> str:
+    return f"{GRANT_PREFIX}.{secrets.token_urlsafe(GRANT_BYTES)}"
+
+
+def grant_digest(token: str) -> str | None:
+    """The SHA-256 digest (hex) a grant is stored and looked up by; ``None`` for anything
+    that is not shaped like a grant token (no lookup is worth making)."""
+    token = (token or "").strip()
+    if not _GRANT.fullmatch(token):
+        return None
+    return hashlib.sha256(token.encode("ascii")).hexdigest()

@@ -4,6 +4,11 @@
  * double tap or a re-upload never counts twice: the server answers "already checked in".
  * Scans that cannot reach the server wait in localStorage and upload in one request when
  * the browser is back online (or when the page opens again).
+ *
+ * Requests carry the page's scan grant (Authorization: Bearer), which the server checks in
+ * the same database round trip as the check-in. A staff member's page gets its grant with
+ * the page; a volunteer's scanner link carries it after "#" (never sent to the server as
+ * part of the URL): the page moves it into sessionStorage and out of the address bar.
  */
 (function () {
   "use strict";
@@ -13,6 +18,7 @@
   const text = JSON.parse(document.getElementById("scan-text").textContent);
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
   const QUEUE_KEY = "nearzero.checkin.queue";
+  const GRANT_KEY = "nearzero.scan.grant";
   const status = document.getElementById("scan-status");
   const count = document.getElementById("scan-count");
   const queued = document.getElementById("scan-queued");
@@ -43,14 +49,21 @@
     log.prepend(item);
     while (log.children.length > 20) log.lastChild.remove();
   }
-  async function post(url, body) {
+  const link = Boolean(config.grant_url); // a volunteer's scanner link: no session
+  function headers(extra, session) {
+    const all = Object.assign({ "X-CSRFToken": csrf }, extra || {});
+    if (config.grant && !session) all.Authorization = "Bearer " + config.grant;
+    return all;
+  }
+  async function post(url, body, session) {
     const response = await fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      headers: headers({ "Content-Type": "application/json" }, session),
       body: JSON.stringify(body),
     });
     const data = await response.json().catch(() => ({}));
+    if (response.status === 401) show("error", text.grant_invalid);
     return { ok: response.ok, status: response.status, data };
   }
   function onResult(data) {
@@ -63,10 +76,11 @@
     body.nonce = body.nonce || uuid();
     body.scanned_at = body.scanned_at || new Date().toISOString();
     try {
+      if (!config.checkin_url) throw new Error("offline"); // a link opened without network
       const result = await post(config.checkin_url, body);
       if (result.ok) return onResult(result.data);
       if (result.status >= 500) throw new Error("server");
-      show("error", result.data.detail || text.error);
+      if (result.status !== 401) show("error", result.data.detail || text.error);
     } catch (e) {
       if (!body.token) { show("error", text.offline_search); return; }
       const items = readQueue();
@@ -80,13 +94,21 @@
     if (flushing || !items.length || !navigator.onLine) return;
     flushing = true; // one upload at a time: "online" may fire while the page-load flush runs
     try {
-      const result = await post(config.queue_url, { scans: items });
+      // Staff upload the whole queue (any event they scanned at) with their session; a
+      // scanner link only its own event's scans, which it may have queued before it knew
+      // its event (opened without network).
+      const scans = link
+        ? items.filter((s) => s.event_id == null || s.event_id === config.event)
+            .map((s) => Object.assign({}, s, { event_id: config.event }))
+        : items;
+      if (!scans.length || scans.some((s) => s.event_id == null)) return;
+      const result = await post(config.queue_url, { scans }, !link);
       if (!result.ok) return;
       const done = new Set(result.data.results.map((r) => r.nonce));
       writeQueue(readQueue().filter((s) => !done.has(s.nonce)));
       const fresh = result.data.results.filter((r) => r.status === "checked_in").length;
       show("ok", text.uploaded.replace("{n}", fresh).replace("{m}", result.data.results.length));
-      const figures = await fetch(config.figures_url, { credentials: "same-origin" });
+      const figures = await fetch(config.figures_url, { credentials: "same-origin", headers: headers() });
       if (figures.ok) count.textContent = (await figures.json()).participations;
     } catch (e) { /* still offline: keep the queue */ } finally { flushing = false; }
   }
@@ -109,10 +131,10 @@
     input.value = "";
   });
 
-  // Name or phone search fallback.
+  // Name or phone search fallback (signed-in staff only: residents' names).
   const search = document.getElementById("search-form");
   const results = document.getElementById("search-results");
-  search.addEventListener("submit", async (e) => {
+  if (search) search.addEventListener("submit", async (e) => {
     e.preventDefault();
     const q = document.getElementById("search-q").value.trim();
     if (!q) return;
@@ -181,7 +203,36 @@
     }
   });
 
-  window.addEventListener("online", flush);
-  writeQueue(readQueue());
-  flush();
+  // A scanner link: its grant is after "#"; ask the server which event it is for.
+  async function openLink() {
+    const fromUrl = location.hash.slice(1);
+    if (fromUrl) {
+      sessionStorage.setItem(GRANT_KEY, fromUrl);
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    config.grant = sessionStorage.getItem(GRANT_KEY);
+    if (!config.grant) { show("error", text.no_link); return false; }
+    try {
+      const response = await fetch(config.grant_url, { headers: headers() });
+      if (response.status === 401) { show("error", text.grant_invalid); return false; }
+      const info = await response.json();
+      config.event = info.event.id;
+      config.checkin_url = info.checkin_url;
+      config.figures_url = info.figures_url;
+      document.getElementById("scan-crumbs").textContent = info.event.title + " · " + info.event.site;
+      count.textContent = info.figures.participations;
+    } catch (e) { /* offline: scans wait in the queue until the link can be checked */ }
+    return true;
+  }
+
+  async function start() {
+    if (config.grant_url && !(await openLink())) {
+      cameraButton.disabled = true;
+      return;
+    }
+    window.addEventListener("online", flush);
+    writeQueue(readQueue());
+    flush();
+  }
+  start();
 })();
