@@ -31,7 +31,6 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from nearzero.core.circle import access, isochrone, report, siting
 from nearzero.core.circle import io as circle_io
-from nearzero.core.circle import snap as snap_module
 from nearzero.core.circle.io import Points, PointsError
 from nearzero.core.circle.network import (
     BACKWARD,
@@ -380,10 +379,10 @@ def _check_against_brute_force(network: Network, lat, lon, snapped) -> None:
     assert_array_equal(snapped.edge[unique], dist.argmin(axis=1)[unique])
 
 
-def test_snapping_is_exact_where_the_kd_tree_cannot_prove_it(monkeypatch):
-    # A dense 2 m grid (the widest round's pieces then all lie within ~15 m of a point,
-    # never piece_m/2 = 20 m beyond the best segment, so the proof fails), a 6 km street
-    # and a few slanted ones: every round and the radius fallback run.
+def test_snapping_is_exact_however_far_the_search_must_widen():
+    # A dense 2 m grid (many segments a cell), a 6 km street and a few slanted ones, and
+    # points in the dense area, along the long street, in the empty space between (many
+    # rings of cells before the proof holds) and outside the network's box altogether.
     nodes, streets = {}, []
     for i in range(41):
         for j in range(41):
@@ -403,31 +402,35 @@ def test_snapping_is_exact_where_the_kd_tree_cannot_prove_it(monkeypatch):
             rng.uniform(-3, 83, size=(1500, 2)),  # dense area
             np.column_stack([rng.uniform(-3200, 3200, 600), rng.uniform(-200, 500, 600)]),
             rng.uniform(-600, 300, size=(400, 2)),
+            rng.uniform(-9000, 9000, size=(50, 2)),  # beyond the network's box
         ]
     )
     lat, lon = at(xy)
-
-    rounds: list[tuple[int, int, int]] = []
-    original = Snapper._nearest
-
-    def spy(self, px, py, k):
-        result = original(self, px, py, k)
-        rounds.append((k, len(px), int((~result[3]).sum())))
-        return result
-
-    monkeypatch.setattr(Snapper, "_nearest", spy)
-    snapped = Snapper(net).snap(lat, lon, tile=1000)  # three tiles
+    snapper = Snapper(net)
+    snapped = snapper.snap(lat, lon)
     _check_against_brute_force(net, lat, lon, snapped)
 
-    assert {k for k, _, _ in rounds} == set(snap_module.ROUNDS)
-    # Some points stayed unproven after the widest round: the radius search ran.
-    widest, first = max(snap_module.ROUNDS), snap_module.ROUNDS[0]
-    assert sum(unproven for k, _, unproven in rounds if k == widest) > 100
-    assert sum(n for k, n, _ in rounds if k == first) == len(xy)
+    # Every way the search ends happened: at the point's own cell, after a few rings, after
+    # many (the block's side had to reach the street).
+    rings = snapper.nearest_xy(*net.projection.forward(lat, lon))[3]
+    assert (rings == 0).sum() > 100 and ((rings >= 1) & (rings <= 3)).sum() > 100
+    assert rings.max() >= 20
 
-    # A finer cut of the segments gives the same snaps.
-    fine = Snapper(net, piece_m=3.0).snap(lat, lon)
-    assert_allclose(fine.access_m, snapped.access_m, rtol=0, atol=1e-9)
+    # Other cell sizes give the very same snaps, ties included (the lowest segment wins).
+    for cell_m in (0.7, 13.0, 400.0):
+        other = Snapper(net, cell_m=cell_m).snap(lat, lon)
+        assert_array_equal(other.edge, snapped.edge)
+        assert_allclose(other.access_m, snapped.access_m, rtol=0, atol=1e-9)
+        assert_allclose(other.t, snapped.t, rtol=0, atol=1e-9)
+
+
+def test_a_tie_goes_to_the_lowest_segment():
+    # A point exactly as far from two streets meeting at a corner, and one at the corner.
+    net = street_network({1: (0, 0), 2: (100, 0), 3: (0, 100)}, [(1, 2), (1, 3)])
+    lat, lon = at(np.array([[-5.0, -5.0], [0.0, 0.0]]))
+    snapped = Snapper(net).snap(lat, lon)
+    assert_array_equal(snapped.edge, [0, 0])
+    assert_allclose(snapped.access_m, [math.hypot(5, 5), 0.0], atol=1e-3)
 
 
 def test_snapping_on_a_real_extract_matches_brute_force(helsinki):
@@ -438,6 +441,33 @@ def test_snapping_on_a_real_extract_matches_brute_force(helsinki):
     lon = rng.uniform(min_lon, max_lon, 1500)
     snapped = Snapper(network).snap(lat, lon)
     _check_against_brute_force(network, lat, lon, snapped)
+
+
+def test_snapping_from_several_threads_at_once(helsinki):
+    # The web server snaps on several threads; the compiled search's thread pool takes one
+    # at a time (Numba's own pool would abort the process otherwise).
+    import threading
+
+    rng = np.random.default_rng(12)
+    min_lon, min_lat, max_lon, max_lat = helsinki.bbox()
+    lat = rng.uniform(min_lat, max_lat, 20_000)
+    lon = rng.uniform(min_lon, max_lon, 20_000)
+    snapper = Snapper(helsinki)
+    expected = snapper.snap(lat, lon)
+    answers, barrier = [], threading.Barrier(4)
+
+    def work() -> None:
+        barrier.wait()
+        answers.extend(Snapper(helsinki).snap(lat, lon).edge for _ in range(3))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 12
+    for edge in answers:
+        assert_array_equal(edge, expected.edge)
 
 
 # --- Walking access on hand-made networks -------------------------------------------------

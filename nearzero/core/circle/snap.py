@@ -4,34 +4,45 @@ A point joins the network where the perpendicular from it meets the nearest segm
 at the nearest node: on a long block the nearest node can be hundreds of metres further
 along the street than the door is.
 
-Method: every segment is cut into pieces no longer than ``piece_m``; a k-d tree over the
-pieces' midpoints proposes the ``k`` nearest pieces; the exact point-to-segment distance
-picks the best of their segments. The answer is exact, not approximate: a segment at
-distance *d* has a piece midpoint within *d* + ``piece_m``/2, so when the k-th proposed
-midpoint is further than the best distance + ``piece_m``/2 no other segment can be
-nearer; the rare points where that test fails are re-searched with a radius query.
-Points are processed in tiles of ``tile`` so two million homes fit in memory.
+Method: a uniform grid of square cells over the network, each cell listing every segment
+that passes through it (a segment is cut into pieces no longer than a cell, and listed in
+every cell a piece's bounding box touches, once). A point looks at its own cell, then at
+rings of cells around it, one ring at a time; it stops when its best segment is no further
+than the nearest edge of the block of cells it has looked at, because a segment it has not
+seen lies wholly outside that block. The answer is exact, not approximate, and a tie goes to
+the lowest segment index whatever the order of the search. The grid is built in one pass
+over the segments and the points run in parallel, compiled with Numba (``_grid.py``).
+
+References
+----------
+J. Amanatides, A. Woo, "A Fast Voxel Traversal Algorithm for Ray Tracing", Eurographics
+1987 (uniform grids); C. Ericson, *Real-Time Collision Detection*, Morgan Kaufmann 2004,
+§5.1.2 (closest point on a segment) and §7.1 (uniform grids).
 """
 
 from __future__ import annotations
 
+import math
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from .network import Network
 
-#: Longest piece a segment is cut into for the k-d tree [m].
-PIECE_M = 40.0
-#: Pieces proposed per point: a first round for all points, wider rounds for the few whose
-#: nearest segment the first could not prove.
-ROUNDS = (10, 40, 160)
-#: Points are visited in the order of the square of this size they fall in [m].
-SORT_CELL_M = 250.0
-#: Points per tile.
-TILE = 250_000
+#: A cell's side, in units of the network's mean segment spacing √(area / segments): about
+#: two segments a cell on a town's streets, so most points are proven by their own cell
+#: and the first ring.
+CELL_SPACINGS = 1.5
+#: The grid never has more cells than this many per segment (a sparse network with a far
+#: outlier would otherwise ask for a huge, empty grid; cells then grow instead).
+MAX_CELLS_PER_SEGMENT = 4
+
+#: Numba's own thread pool (its "workqueue" layer) aborts the process if two Python threads
+#: enter a parallel loop at once, and the web server answers requests on several threads:
+#: one parallel search at a time per process (each takes milliseconds).
+_PARALLEL = threading.Lock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,81 +64,71 @@ class Snapped:
         return Snapped(self.edge[index], self.t[index], self.access_m[index])
 
 
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """Cells of side ``cell`` [m] from (``x0``, ``y0``), ``nx`` × ``ny`` of them; the
+    segments of cell ``c`` are ``items[start[c]:start[c + 1]]``."""
+
+    x0: float
+    y0: float
+    cell: float
+    nx: int
+    ny: int
+    start: np.ndarray
+    items: np.ndarray
+
+
 class Snapper:
     """A reusable index of a network's segments (build once, snap many point sets)."""
 
-    def __init__(self, network: Network, *, piece_m: float = PIECE_M) -> None:
+    def __init__(self, network: Network, *, cell_m: float | None = None) -> None:
         self.network = network
-        self.piece_m = piece_m
+        self.cell_m = cell_m
         x, y = network.xy
         self.x1, self.y1 = x[network.u], y[network.u]
         self.x2, self.y2 = x[network.v], y[network.v]
 
     @cached_property
-    def _pieces(self) -> tuple[cKDTree, np.ndarray]:
-        dx, dy = self.x2 - self.x1, self.y2 - self.y1
-        planar = np.hypot(dx, dy)
-        count = np.maximum(1, np.ceil(planar / self.piece_m)).astype(np.int64)
-        owner = np.repeat(np.arange(len(count)), count)
-        starts = np.cumsum(count) - count
-        within = np.arange(len(owner)) - np.repeat(starts, count)
-        frac = (within + 0.5) / count[owner]
-        mx = self.x1[owner] + frac * dx[owner]
-        my = self.y1[owner] + frac * dy[owner]
-        return cKDTree(np.column_stack([mx, my]), balanced_tree=False), owner
+    def grid(self) -> Grid:
+        """The segments by grid cell (built by the first snap, or on demand)."""
+        ends_x = np.concatenate([self.x1, self.x2])
+        ends_y = np.concatenate([self.y1, self.y2])
+        x0, y0 = float(ends_x.min()), float(ends_y.min())
+        width = max(float(ends_x.max()) - x0, 1.0)
+        height = max(float(ends_y.max()) - y0, 1.0)
+        segments = max(len(self.x1), 1)
+        cell = self.cell_m or CELL_SPACINGS * math.sqrt(width * height / segments)
+        cell = max(cell, math.sqrt(width * height / (MAX_CELLS_PER_SEGMENT * segments)), 0.5)
+        nx, ny = math.floor(width / cell) + 1, math.floor(height / cell) + 1
+        from ._grid import register  # Numba loads with the first snap, not with the CLI
 
-    def _distance(self, px, py, seg) -> tuple[np.ndarray, np.ndarray]:
-        """Exact planar distance from points to segments (broadcast) and the foot's t."""
-        x1, y1, x2, y2 = self.x1[seg], self.y1[seg], self.x2[seg], self.y2[seg]
-        dx, dy = x2 - x1, y2 - y1
-        norm = dx * dx + dy * dy
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(norm > 0, ((px - x1) * dx + (py - y1) * dy) / norm, 0.0)
-        t = np.clip(t, 0.0, 1.0)
-        return np.hypot(px - (x1 + t * dx), py - (y1 + t * dy)), t
+        start, items = register(self.x1, self.y1, self.x2, self.y2, x0, y0, cell, nx, ny)
+        return Grid(x0, y0, cell, nx, ny, start, items)
 
-    def _nearest(self, px, py, k):
-        """Best of the k nearest pieces' segments and whether that is proven nearest."""
-        tree, owner = self._pieces
-        k = min(k, tree.n)
-        near, idx = tree.query(np.column_stack([px, py]), k=k, workers=-1)
-        if k == 1:
-            near, idx = near[:, None], idx[:, None]
-        seg = owner[idx]
-        dist, t = self._distance(px[:, None], py[:, None], seg)
-        best = np.argmin(dist, axis=1)
-        rows = np.arange(len(px))
-        best_dist = dist[rows, best]
-        # A segment not proposed has every piece midpoint at or beyond near[:, -1].
-        proven = (
-            np.full(len(px), True) if k == tree.n else near[:, -1] > best_dist + self.piece_m / 2
-        )
-        return seg[rows, best], t[rows, best], best_dist, proven
-
-    def snap(self, lat: np.ndarray, lon: np.ndarray, *, tile: int = TILE) -> Snapped:
-        """Snap WGS 84 points [°]; returns one :class:`Snapped` row per point."""
-        px_all, py_all = self.network.projection.forward(lat, lon)
-        n = len(px_all)
+    def nearest_xy(
+        self, px: np.ndarray, py: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For planar points [m]: the nearest segment, the foot's ``t`` along it, the
+        distance [m], and how many rings of cells around its own each point searched."""
+        g = self.grid
+        px = np.ascontiguousarray(px, dtype=np.float64)
+        py = np.ascontiguousarray(py, dtype=np.float64)
+        n = len(px)
         edge = np.empty(n, dtype=np.int32)
-        t_all = np.empty(n, dtype=np.float64)
-        access = np.empty(n, dtype=np.float64)
-        # Nearby points one after the other: the tree's walks then share cache lines (at
-        # city scale this halves the time; the answer does not depend on the order).
-        order = np.lexsort(((px_all // SORT_CELL_M), (py_all // SORT_CELL_M)))
-        for start in range(0, n, tile):
-            todo = order[start : start + tile]
-            for k in ROUNDS:
-                seg, t, dist, proven = self._nearest(px_all[todo], py_all[todo], k)
-                edge[todo], t_all[todo], access[todo] = seg, t, dist
-                todo = todo[~proven]
-                if not len(todo):
-                    break
-            tree, owner = self._pieces
-            for i in todo:  # still unproven after the widest round: search by radius
-                radius = access[i] + self.piece_m / 2
-                ids = tree.query_ball_point([px_all[i], py_all[i]], radius)
-                segs = np.unique(owner[np.asarray(ids, dtype=np.int64)])
-                d, tt = self._distance(px_all[i], py_all[i], segs)
-                j = int(np.argmin(d))
-                edge[i], t_all[i], access[i] = segs[j], tt[j], d[j]
-        return Snapped(edge, t_all, access)
+        t = np.empty(n, dtype=np.float64)
+        dist = np.empty(n, dtype=np.float64)
+        rings = np.empty(n, dtype=np.int32)
+        if n and len(self.x1):
+            from ._grid import nearest
+
+            with _PARALLEL:
+                segments = (self.x1, self.y1, self.x2, self.y2)
+                grid = (g.start, g.items, g.x0, g.y0, g.cell, g.nx, g.ny)
+                nearest(px, py, segments, *grid, edge, t, dist, rings)
+        return edge, t, dist, rings
+
+    def snap(self, lat: np.ndarray, lon: np.ndarray) -> Snapped:
+        """Snap WGS 84 points [°]; returns one :class:`Snapped` row per point."""
+        px, py = self.network.projection.forward(lat, lon)
+        edge, t, dist, _rings = self.nearest_xy(px, py)
+        return Snapped(edge, t, dist)
