@@ -268,8 +268,10 @@ def event_figures(request, event_id: int):
 @router.get("/scan-grant", url_name="engagement_scan_grant", auth=ScanGrantBearer())
 def scan_grant(request):
     """What a scanner link's phone needs to show: its event, site and figures."""
-    event = _granted_event(request.auth)
     grant = selectors.live_scan_grant(request.auth)
+    if grant is None:
+        raise ScanGrantInvalid
+    event = grant.event
     return {
         "label": grant.label,
         "expires_at": grant.expires_at,

@@ -103,7 +103,8 @@ class Scan:
 
 # --- the SQL -------------------------------------------------------------------------------
 
-#: Every column the SELECT returns, by name; the last five before the repeat's are the rules.
+#: Every column the SELECT returns, by name: the event, the resident, the scanner, the five
+#: rules (:data:`RULES`), the resident's check-in already there, and the event's count.
 FACTS = (
     ("event_id", "e.id"),
     ("community_id", "e.community_id"),
