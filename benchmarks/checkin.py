@@ -88,13 +88,13 @@ def admin_sql(statement: str) -> None:
         conn.execute(statement)
 
 
-def create_database() -> None:
-    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    admin_sql(f"CREATE DATABASE {DB_NAME}")
+def create_database(name: str = DB_NAME) -> None:
+    drop_database(name)
+    admin_sql(f"CREATE DATABASE {name}")
 
 
-def drop_database() -> None:
-    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+def drop_database(name: str = DB_NAME) -> None:
+    admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def bench_env(data_dir: Path) -> dict[str, str]:
@@ -591,20 +591,20 @@ def print_report(r: dict) -> None:
     print(f"written to {OUT / 'checkin.json'}")
 
 
-def bench_main(name: str, run, print_report, modes: dict) -> int:
+def bench_main(name: str, run, print_report, modes: dict, *, database: str = DB_NAME) -> int:
     """Shared entry point of the PostgreSQL benchmarks: a child mode (``--MODE FOLDER``)
-    or a run in a fresh database, written to ``test-output/bench/NAME.json``; exit 1 when
-    the run recorded errors."""
+    or a run in a fresh ``database``, written to ``test-output/bench/NAME.json``; exit 1
+    when the run recorded errors."""
     if len(sys.argv) == 3 and sys.argv[1] in modes:
         modes[sys.argv[1]](Path(sys.argv[2]))
         return 0
     OUT.mkdir(parents=True, exist_ok=True)
-    create_database()
+    create_database(database)
     try:
         with tempfile.TemporaryDirectory(prefix=f"nearzero-bench-{name}-") as tmp:
             record = run(Path(tmp))
     finally:
-        drop_database()
+        drop_database(database)
     (OUT / f"{name}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
     print_report(record)
     if record["error_count"]:

@@ -92,15 +92,6 @@ WARMUP = 200  # healthz requests in the warm-up
 # --- database --------------------------------------------------------------------------------
 
 
-def create_database() -> None:
-    harness.admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    harness.admin_sql(f"CREATE DATABASE {DB_NAME}")
-
-
-def drop_database() -> None:
-    harness.admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-
-
 def bench_env(data_dir: Path) -> dict[str, str]:
     env = harness.bench_env(data_dir)
     env["DATABASE_URL"] = harness.database_url(DB_NAME)
@@ -663,7 +654,11 @@ def print_report(r: dict) -> None:
 
 def main() -> int:
     return harness.bench_main(
-        "points", run, print_report, {"--services": services_bench, "--prepare": prepare}
+        "points",
+        run,
+        print_report,
+        {"--services": services_bench, "--prepare": prepare},
+        database=DB_NAME,
     )
 
 
