@@ -110,7 +110,6 @@ class Snapper:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """For planar points [m]: the nearest segment, the foot's ``t`` along it, the
         distance [m], and how many rings of cells around its own each point searched."""
-        g = self.grid
         px = np.ascontiguousarray(px, dtype=np.float64)
         py = np.ascontiguousarray(py, dtype=np.float64)
         n = len(px)
@@ -121,6 +120,7 @@ class Snapper:
         if n and len(self.x1):
             from ._grid import nearest
 
+            g = self.grid
             with _PARALLEL:
                 segments = (self.x1, self.y1, self.x2, self.y2)
                 grid = (g.start, g.items, g.x0, g.y0, g.cell, g.nx, g.ny)
